@@ -1,0 +1,1 @@
+"""The Pulumi program of the one-cloud-one-network landing zone (see README.md)."""

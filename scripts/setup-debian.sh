@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages govsec needs on this machine. Quick when they are all there.
+set -euo pipefail
+
+packages=(
+  python3-venv      # the .venv
+  debootstrap       # the lab's Debian base
+  openssh-client    # ssh and ssh-keygen: lab keys, reaching lab hosts
+  apt-cacher-ng     # package access for lab hosts, which have no route out
+  iproute2          # bridge and veth links for the lab
+  util-linux        # unshare, nsenter, setpriv
+  ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: these Debian packages are missing and installing them needs root: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup: installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# apt-cacher-ng's own service would listen on every address of this machine. govsec runs a
+# private instance bound to the lab bridge only, so the system-wide one is switched off.
+if [[ " ${missing[*]} " == *" apt-cacher-ng "* ]]; then
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now apt-cacher-ng >/dev/null 2>&1 || true
+  else
+    service apt-cacher-ng stop >/dev/null 2>&1 || true
+    update-rc.d apt-cacher-ng disable >/dev/null 2>&1 || true
+  fi
+fi

@@ -1,0 +1,199 @@
+"""Where govsec keeps its data, and its settings.
+
+Precedence, highest first: a CLI flag, the environment (``GOVSEC_*``), ``govsec.yaml``, the
+defaults below. The settings file is the first of ``$GOVSEC_CONFIG``, ``./govsec.yaml`` and
+``<data dir>/govsec.yaml`` that exists. A bad value fails at load, naming its source (file or
+variable) and field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from secops.errors import GovsecError
+from secops.i18n import Lang, t
+
+
+class ConfigError(GovsecError):
+    """A setting that is not what govsec expects."""
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$GOVSEC_HOME``, else ``$XDG_DATA_HOME/govsec``, else ``~/.local/share/govsec``."""
+    env = os.environ if environ is None else environ
+    if env.get("GOVSEC_HOME"):
+        return Path(env["GOVSEC_HOME"]).expanduser().absolute()
+    xdg = env.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return (base / "govsec").absolute()
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Rebuildable data (lab base, package caches): ``$GOVSEC_CACHE_DIR`` or ``<data>/cache``."""
+    env = os.environ if environ is None else environ
+    if env.get("GOVSEC_CACHE_DIR"):
+        return Path(env["GOVSEC_CACHE_DIR"]).expanduser().absolute()
+    return data_dir(env) / "cache"
+
+
+class LabSettings(BaseModel):
+    """``lab:`` in govsec.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subnet: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.213.0.0/24"),
+        description="private range used only between this machine and its lab hosts",
+    )
+    apt_proxy_port: int = Field(default=3149, ge=1024, le=65535)
+    mirror: str | None = Field(
+        default=None, description="Debian mirror URL; default: read from the machine's apt sources"
+    )
+
+    @field_validator("subnet")
+    @classmethod
+    def _private(cls, value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not value.is_private or value.prefixlen > 28:
+            raise ValueError("expected a private IPv4 network of /28 or larger, like 10.213.0.0/24")
+        return value
+
+    @field_validator("mirror")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
+class Settings(BaseModel):
+    """Everything govsec.yaml can set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Lang | None = None
+    lab: LabSettings = Field(default_factory=LabSettings)
+
+
+# environment variable -> path of the setting it overrides
+ENV_SETTINGS: dict[str, tuple[str, ...]] = {
+    "GOVSEC_LANG": ("lang",),
+    "GOVSEC_LAB_SUBNET": ("lab", "subnet"),
+    "GOVSEC_LAB_APT_PROXY_PORT": ("lab", "apt_proxy_port"),
+    "GOVSEC_LAB_MIRROR": ("lab", "mirror"),
+}
+
+
+@dataclass(frozen=True)
+class _Layer:
+    source: str
+    values: dict[str, Any]
+
+
+def config_file(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+    """The settings file in force, if any."""
+    env = os.environ if environ is None else environ
+    if env.get("GOVSEC_CONFIG"):
+        return Path(env["GOVSEC_CONFIG"])
+    for candidate in ((cwd or Path.cwd()) / "govsec.yaml", data_dir(env) / "govsec.yaml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Settings from defaults, govsec.yaml, the environment and ``overrides`` (CLI flags).
+
+    ``overrides`` uses dotted keys (``{"lab.subnet": "10.9.0.0/24"}``); ``None`` values are
+    ignored so an unset flag does not hide a lower layer.
+    """
+    env = os.environ if environ is None else environ
+    layers: list[_Layer] = []
+    path = config_file(env, cwd)
+    if path is not None:
+        layers.append(_Layer(str(path), _read_yaml(path)))
+    env_values: dict[str, Any] = {}
+    for var, keys in ENV_SETTINGS.items():
+        if env.get(var):
+            _put(env_values, keys, env[var], var)
+    layers.append(_Layer("environment", env_values))
+    cli_values: dict[str, Any] = {}
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _put(cli_values, tuple(dotted.split(".")), value, "--" + dotted.split(".")[-1])
+    layers.append(_Layer("command line", cli_values))
+
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        _merge(merged, layer.values)
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        raise ConfigError(
+            t(
+                "config.bad_field",
+                source=_source_of(layers, error["loc"]),
+                field=field,
+                problem=error["msg"],
+            )
+        ) from exc
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(t("config.bad_yaml", file=path, problem=exc)) from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(t("config.bad_yaml", file=path, problem="expected a mapping at the top"))
+    return loaded
+
+
+def _put(target: dict[str, Any], keys: tuple[str, ...], value: Any, source: str) -> None:
+    node = target
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+    target.setdefault("__sources__", {})[".".join(keys)] = source
+
+
+def _merge(into: dict[str, Any], layer: dict[str, Any]) -> None:
+    for key, value in layer.items():
+        if key == "__sources__":
+            continue
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _source_of(layers: list[_Layer], loc: tuple[int | str, ...]) -> str:
+    """Which layer gave the value at ``loc``: the highest one that sets it."""
+    dotted = ".".join(str(p) for p in loc)
+    for layer in reversed(layers):
+        named = layer.values.get("__sources__", {})
+        if dotted in named:
+            return str(named[dotted])
+        node: Any = layer.values
+        for part in loc:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return layer.source
+    return "defaults"

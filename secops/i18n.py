@@ -1,0 +1,199 @@
+"""Messages in English and Chinese (``--lang en|zh``).
+
+Each user-facing sentence has a key; :func:`t` looks it up in the current language and fills
+in its fields. The language comes from ``--lang``, then ``GOVSEC_LANG``, then ``govsec.yaml``,
+then the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``zh*`` gives Chinese, anything else
+English. A key missing in Chinese falls back to English, so a new message is never lost.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal, get_args
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[str, ...] = get_args(Lang)
+
+_current: Lang = "en"
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    # CLI
+    "app.help": {
+        "en": "govsec: harden, audit, monitor and detect on a government cloud to MLPS 2.0.",
+        "zh": "govsec:按等保2.0(GB/T 22239-2019)对政务云进行加固、测评、监控与威胁检测。",
+    },
+    "app.version": {"en": "Print the version and exit.", "zh": "显示版本并退出。"},
+    "app.lang": {"en": "Language of messages: en or zh.", "zh": "消息语言:en 或 zh。"},
+    "app.error": {"en": "error", "zh": "错误"},
+    "app.bad_lang": {
+        "en": "unknown language {value!r}: expected one of {choices}",
+        "zh": "未知语言 {value!r}:应为 {choices} 之一",
+    },
+    # lab
+    "lab.help": {
+        "en": "A disposable fleet of real Linux hosts on this machine, to rehearse on.",
+        "zh": "在本机创建一次性的真实 Linux 主机集群,用于演练。",
+    },
+    "lab.up.help": {
+        "en": "Start N lab hosts and write their Ansible inventory.",
+        "zh": "启动 N 台实验主机并生成 Ansible 清单。",
+    },
+    "lab.status.help": {
+        "en": "Show the lab hosts and whether each answers on SSH.",
+        "zh": "显示实验主机及其 SSH 是否可达。",
+    },
+    "lab.exec.help": {
+        "en": "Run a command as root inside a lab host (no shell: arguments pass as they are).",
+        "zh": "以 root 身份在实验主机内执行命令(不经 shell,参数原样传递)。",
+    },
+    "lab.down.help": {
+        "en": "Stop every lab host and remove all the lab made.",
+        "zh": "停止所有实验主机并清除实验环境创建的一切。",
+    },
+    "lab.need_root": {
+        "en": "the lab needs root: it creates namespaces, mounts and network links",
+        "zh": "实验环境需要 root 权限:它要创建命名空间、挂载点和网络链路",
+    },
+    "lab.need_root.hint": {
+        "en": "run it as root (sudo govsec lab …)",
+        "zh": "请以 root 身份运行(sudo govsec lab …)",
+    },
+    "lab.missing_tools": {
+        "en": "missing on this machine: {tools}",
+        "zh": "本机缺少:{tools}",
+    },
+    "lab.missing_tools.hint": {
+        "en": "install the Debian packages {packages} (make demo and make test do it)",
+        "zh": "请安装 Debian 软件包 {packages}(make demo 和 make test 会自动安装)",
+    },
+    "lab.no_space": {
+        "en": "not enough disk space in {path}: {need} MiB needed, {free} MiB free",
+        "zh": "{path} 磁盘空间不足:需要 {need} MiB,仅剩 {free} MiB",
+    },
+    "lab.building_base": {
+        "en": "building the Debian {suite} base with debootstrap from {mirror} (once)",
+        "zh": "正在用 debootstrap 从 {mirror} 构建 Debian {suite} 基础镜像(仅首次)",
+    },
+    "lab.base_failed": {
+        "en": "debootstrap failed (exit {code}); its log: {log}",
+        "zh": "debootstrap 失败(退出码 {code});日志:{log}",
+    },
+    "lab.starting": {"en": "starting {n} lab hosts", "zh": "正在启动 {n} 台实验主机"},
+    "lab.up.done": {
+        "en": "{n} lab hosts up in {seconds:.1f} s; inventory: {inventory}",
+        "zh": "{n} 台实验主机已启动,用时 {seconds:.1f} 秒;清单:{inventory}",
+    },
+    "lab.down.done": {
+        "en": "lab down: {n} hosts stopped, everything the lab made removed",
+        "zh": "实验环境已关闭:停止 {n} 台主机,已清除其创建的全部内容",
+    },
+    "lab.not_up": {"en": "no lab is up", "zh": "当前没有运行中的实验环境"},
+    "lab.not_up.hint": {
+        "en": "start one with: govsec lab up --hosts 3",
+        "zh": "启动:govsec lab up --hosts 3",
+    },
+    "lab.unknown_host": {
+        "en": "no lab host named {name!r}; hosts: {names}",
+        "zh": "没有名为 {name!r} 的实验主机;现有主机:{names}",
+    },
+    "lab.host_down": {
+        "en": "lab host {name} is not running",
+        "zh": "实验主机 {name} 未在运行",
+    },
+    "lab.host_no_ssh": {
+        "en": "lab host {name} did not answer on SSH at {address} in {seconds} s; console: {log}",
+        "zh": "实验主机 {name}({address})在 {seconds} 秒内未响应 SSH;控制台日志:{log}",
+    },
+    "lab.host_failed": {
+        "en": "lab host {name} failed to start; console: {log}\n{tail}",
+        "zh": "实验主机 {name} 启动失败;控制台日志:{log}\n{tail}",
+    },
+    "lab.bad_hosts": {
+        "en": "--hosts must be between 1 and {most} for subnet {subnet}, got {n}",
+        "zh": "--hosts 取值须在 1 到 {most} 之间(子网 {subnet}),实际为 {n}",
+    },
+    "lab.subnet_in_use": {
+        "en": "subnet {subnet} overlaps {other} already routed on this machine ({dev})",
+        "zh": "子网 {subnet} 与本机已有路由 {other}({dev})重叠",
+    },
+    "lab.subnet_in_use.hint": {
+        "en": "choose another with --subnet or GOVSEC_LAB_SUBNET (or take that lab down first)",
+        "zh": "请用 --subnet 或 GOVSEC_LAB_SUBNET 另选子网(或先关闭占用它的实验环境)",
+    },
+    "lab.bad_path": {
+        "en": "the lab cannot live under {path}: overlayfs paths may not contain ',' ':' or spaces",
+        "zh": "实验环境不能位于 {path}:overlayfs 路径不能包含 ','、':' 或空格",
+    },
+    "lab.no_sources": {
+        "en": "no Debian {suite} source found in {files}",
+        "zh": "在 {files} 中找不到 Debian {suite} 软件源",
+    },
+    "lab.no_sources.hint": {
+        "en": "add one to the machine's apt sources, or set lab.mirror in govsec.yaml",
+        "zh": "请在本机 apt 源中添加,或在 govsec.yaml 中设置 lab.mirror",
+    },
+    "lab.bad_sources": {
+        "en": "{file}:{line}: {problem}",
+        "zh": "{file}:{line}:{problem}",
+    },
+    "lab.proxy_failed": {
+        "en": "the package proxy (apt-cacher-ng) did not start on {address}:{port}; log: {log}",
+        "zh": "软件包代理(apt-cacher-ng)未能在 {address}:{port} 启动;日志:{log}",
+    },
+    "lab.busy": {
+        "en": "another govsec lab command is running on {path}",
+        "zh": "另一个 govsec lab 命令正在操作 {path}",
+    },
+    "lab.cleaned": {
+        "en": "removed leftovers of an earlier lab: {what}",
+        "zh": "已清理之前实验环境的残留:{what}",
+    },
+    # config
+    "config.bad_yaml": {
+        "en": "{file}: not valid YAML: {problem}",
+        "zh": "{file}:不是有效的 YAML:{problem}",
+    },
+    "config.bad_field": {
+        "en": "{source}: {field}: {problem}",
+        "zh": "{source}:{field}:{problem}",
+    },
+}
+
+
+def detect_lang(environ: Mapping[str, str] | None = None) -> Lang:
+    """The language the locale asks for: ``zh`` for any ``zh*`` locale, otherwise ``en``."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def parse_lang(value: str) -> Lang:
+    """Validate a language name given by a user; raises ValueError naming the choices."""
+    if value == "en":
+        return "en"
+    if value == "zh":
+        return "zh"
+    raise ValueError(
+        MESSAGES["app.bad_lang"][_current].format(value=value, choices=", ".join(LANGS))
+    )
+
+
+def set_lang(lang: Lang) -> None:
+    """Make ``lang`` the language of every message from now on."""
+    global _current
+    _current = lang
+
+
+def current_lang() -> Lang:
+    """The language messages are given in now."""
+    return _current
+
+
+def t(key: str, **fields: object) -> str:
+    """The message ``key`` in the current language, its ``{fields}`` filled in."""
+    texts = MESSAGES[key]
+    return texts.get(_current, texts["en"]).format(**fields)
