@@ -103,8 +103,11 @@ def config_file(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
     if env.get("GOVSEC_CONFIG"):
         return Path(env["GOVSEC_CONFIG"])
     for candidate in ((cwd or Path.cwd()) / "govsec.yaml", data_dir(env) / "govsec.yaml"):
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a folder this user may not look into holds no settings for them
+            continue
     return None
 
 

@@ -146,8 +146,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "另一个 govsec lab 命令正在操作 {path}",
     },
     "lab.cleaned": {
-        "en": "removed leftovers of an earlier lab: {what}",
-        "zh": "已清理之前实验环境的残留:{what}",
+        "en": "removed an earlier lab: {what}",
+        "zh": "已清除之前的实验环境:{what}",
     },
     # config
     "config.bad_yaml": {

@@ -76,7 +76,7 @@ def _settle_lang(args: Sequence[str]) -> Lang:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``govsec`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         set_lang(_settle_lang(args))
     except ValueError as exc:

@@ -18,8 +18,8 @@ from secops.config import cache_dir, data_dir, load_settings
 from secops.i18n import t
 from secops.lab import Lab, LabError, LabStatus
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):

@@ -120,7 +120,7 @@ def require_root() -> None:
 
 def require_tools(tools: dict[str, str]) -> None:
     """Raise one LabError naming every missing tool and the packages that bring them."""
-    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+    path = os.environ.get("PATH", "")
     missing = {
         tool: package for tool, package in tools.items() if shutil.which(tool, path=path) is None
     }

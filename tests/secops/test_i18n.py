@@ -1,0 +1,47 @@
+import pytest
+
+from secops import i18n
+
+
+def test_locale_picks_chinese_for_any_zh_locale() -> None:
+    assert i18n.detect_lang({"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert i18n.detect_lang({"LANG": "en_US.UTF-8"}) == "en"
+    assert i18n.detect_lang({}) == "en"
+
+
+def test_lc_all_wins_over_lang() -> None:
+    assert i18n.detect_lang({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
+    assert i18n.detect_lang({"LC_MESSAGES": "zh_TW", "LANG": "C"}) == "zh"
+
+
+def test_unknown_language_names_the_choices() -> None:
+    with pytest.raises(ValueError, match="en, zh"):
+        i18n.parse_lang("fr")
+
+
+def test_message_in_current_language_with_fields() -> None:
+    try:
+        i18n.set_lang("zh")
+        assert i18n.t("lab.starting", n=3) == "正在启动 3 台实验主机"
+        i18n.set_lang("en")
+        assert i18n.t("lab.starting", n=3) == "starting 3 lab hosts"
+    finally:
+        i18n.set_lang("en")
+
+
+def test_missing_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(i18n.MESSAGES, "test.only", {"en": "only {x}"})
+    monkeypatch.setattr(i18n, "_current", "zh")
+    assert i18n.t("test.only", x=1) == "only 1"
+
+
+def test_every_message_has_both_languages_with_the_same_fields() -> None:
+    import string
+
+    for key, texts in i18n.MESSAGES.items():
+        assert set(texts) == {"en", "zh"}, key
+        fields = [
+            {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            for text in texts.values()
+        ]
+        assert fields[0] == fields[1], key
