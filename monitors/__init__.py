@@ -1,1 +1,1 @@
-"""Prometheus exporters, alert rules and Alertmanager routing for govcloud-secops (see README.md)."""
+"""Prometheus exporters, alert rules and Alertmanager routing (see README.md)."""
