@@ -19,7 +19,7 @@ for host in $hosts; do
 done
 
 step "3. Ansible reaches every host through the generated inventory (host-key checking on)"
-ansible -i inventories/lab/hosts.yml all -m ping -o
+ansible -i inventories/lab/hosts.yml all -m ping
 
 step "4. Lab down: every process, mount, link and file it made is gone"
 trap - EXIT
