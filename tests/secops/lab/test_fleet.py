@@ -15,6 +15,13 @@ from tests.conftest import Fleet, govsec
 pytestmark = pytest.mark.lab
 
 
+def new_key(folder: Path, name: str) -> Path:
+    """A fresh ed25519 key pair the lab has never seen."""
+    key = folder / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    return key
+
+
 def test_each_host_answers_over_ssh_with_its_name_and_os(fleet: Fleet) -> None:
     for name in fleet.names:
         result = fleet.ssh(name, 'hostname; . /etc/os-release; echo "$ID $VERSION_ID"')
@@ -31,8 +38,7 @@ def test_admin_has_sudo_and_root_cannot_log_in(fleet: Fleet) -> None:
 
 
 def test_a_key_the_lab_did_not_make_is_refused(fleet: Fleet, tmp_path: Path) -> None:
-    stranger = tmp_path / "stranger"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    stranger = new_key(tmp_path, "stranger")
     name = fleet.names[0]
     result = subprocess.run(
         [
@@ -62,8 +68,7 @@ def test_a_key_the_lab_did_not_make_is_refused(fleet: Fleet, tmp_path: Path) -> 
 
 
 def test_a_changed_host_key_is_refused(fleet: Fleet, tmp_path: Path) -> None:
-    impostor = tmp_path / "impostor"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(impostor)], check=True)
+    impostor = new_key(tmp_path, "impostor")
     name = fleet.names[0]
     key = impostor.with_suffix(".pub").read_text().split()[:2]
     wrong = tmp_path / "known_hosts"
