@@ -10,6 +10,12 @@ packages=(
   iproute2          # bridge and veth links for the lab
   util-linux        # unshare, nsenter, setpriv
   ca-certificates
+  libpango-1.0-0    # WeasyPrint lays out the PDF report with Pango
+  libpangoft2-1.0-0 # Pango's fontconfig backend, for WeasyPrint
+  libharfbuzz-subset0 # WeasyPrint subsets the fonts it embeds
+  fonts-wqy-microhei # the CJK font the report (HTML and PDF) asks for
+  poppler-utils     # pdffonts, pdftotext, pdftoppm: the report tests read the PDF
+  chromium          # headless browser: the report tests load the HTML in it
 )
 
 missing=()

@@ -1,0 +1,107 @@
+"""What an audit produces: results per check, per control and per host, and their JSON form.
+
+``results.json`` in the audit's output folder is :class:`AuditRun` as JSON (``to_json``); the
+report writers read it back with :func:`AuditRun.from_json`. Statuses and verdicts are stable
+codes; their zh/en labels live with the report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# one check on one host
+Status = Literal["pass", "fail", "na", "error", "manual"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "na", "error", "manual")
+
+# one control on one host, as an MLPS assessor states it:
+# compliant 符合, partial 部分符合, noncompliant 不符合, na 不适用, manual 待人工核查
+Verdict = Literal["compliant", "partial", "noncompliant", "na", "manual"]
+VERDICTS: tuple[Verdict, ...] = ("compliant", "partial", "noncompliant", "na", "manual")
+
+RESULTS_VERSION = 1
+
+
+@dataclass
+class Evidence:
+    """One observation behind a result: what was seen, where, and what was expected."""
+
+    seen: str  # the value as found, e.g. "99999"
+    source: str  # where it came from, e.g. "/etc/login.defs:165" or "sshd -T"
+    expected: str  # e.g. "<= 90"
+
+
+@dataclass
+class CheckResult:
+    check_id: str
+    status: Status
+    evidence: list[Evidence] = field(default_factory=list)
+    message: str = ""  # why, in a sentence (for error and na: the reason)
+
+
+@dataclass
+class ControlResult:
+    control_id: str
+    verdict: Verdict
+    checks: list[str] = field(default_factory=list)  # check ids that decided it
+
+
+@dataclass
+class HostResult:
+    """One host: reached or not, and if reached, every selected check and control."""
+
+    name: str
+    address: str
+    reachable: bool
+    error: str = ""  # why the host could not be audited (unreachable, key refused, …)
+    os: str = ""  # PRETTY_NAME from /etc/os-release
+    as_root: bool = False  # facts were collected with root (directly or through sudo)
+    started: str = ""  # ISO 8601 UTC
+    seconds: float = 0.0
+    score: float | None = None  # 0-100, None when nothing automated could be judged
+    checks: list[CheckResult] = field(default_factory=list)
+    controls: list[ControlResult] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many checks ended in each status."""
+        found: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        for result in self.checks:
+            found[result.status] += 1
+        return found
+
+
+@dataclass
+class AuditRun:
+    """One ``govsec audit``: its settings and every host's result."""
+
+    level: int  # 2 or 3
+    tool_version: str
+    catalog_version: str  # sha256 prefix of the catalog files used
+    started: str
+    finished: str
+    inventory: str  # path, or "" for this machine
+    hosts: list[HostResult] = field(default_factory=list)
+    fleet_score: float | None = None  # mean of reachable hosts' scores
+    version: int = RESULTS_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditRun:
+        raw: dict[str, Any] = json.loads(text)
+        hosts = [
+            HostResult(
+                **{
+                    **h,
+                    "checks": [
+                        CheckResult(**{**c, "evidence": [Evidence(**e) for e in c["evidence"]]})
+                        for c in h["checks"]
+                    ],
+                    "controls": [ControlResult(**c) for c in h["controls"]],
+                }
+            )
+            for h in raw.pop("hosts")
+        ]
+        return cls(**raw, hosts=hosts)

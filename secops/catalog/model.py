@@ -1,0 +1,169 @@
+"""The MLPS control catalog: controls and checks as data, loaded through a typed schema.
+
+A **control** is one requirement item of GB/T 22239-2019 (e.g. 安全计算环境 / 身份鉴别 / a),
+with its clause for level 2 (7.1.x) and level 3 (8.1.x). A **check** is one technical test
+(e.g. ``pass_max_days``): its id is its key here, its evaluator's name in
+``secops.audit.checks``, its test's name and its Ansible tag. Controls no machine can judge
+are ``manual`` and say what evidence the assessor attaches.
+
+Files: ``controls.yaml`` and ``checks/*.yaml`` beside this module. A bad entry fails at load,
+naming the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from secops.errors import GovsecError
+
+HERE = Path(__file__).parent
+Level = Literal[2, 3]
+LEVELS: tuple[int, ...] = (2, 3)
+
+
+class CatalogError(GovsecError):
+    """A catalog file that does not match the schema."""
+
+
+class Localized(BaseModel):
+    """A text in both languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Control(BaseModel):
+    """One requirement item of GB/T 22239-2019."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z]{2}\.[a-z]{2,4}\.[a-z]$")  # area.family.item: ce.ia.a
+    area: Localized  # 安全计算环境 / Computing environment
+    family: Localized  # 身份鉴别 / Identification and authentication
+    item: str = Field(pattern=r"^[a-z]$")
+    title: Localized  # a short name for the item
+    requirement: Localized  # what the item asks, in the project's own words
+    clauses: dict[int, str]  # level -> clause, e.g. {2: "7.1.4.1 a)", 3: "8.1.4.1 a)"}
+    kind: Literal["automated", "manual"]
+    # manual: what the assessor must attach (validated even when absent)
+    evidence: Localized | None = Field(default=None, validate_default=True)
+    reference: str = Field(min_length=1)  # where the clause letter was confirmed
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(sorted(self.clauses))
+
+    @field_validator("clauses")
+    @classmethod
+    def _levels(cls, value: dict[int, str]) -> dict[int, str]:
+        if not value or not set(value) <= set(LEVELS):
+            raise ValueError("expected clauses for level 2 and/or 3, e.g. {2: '7.1.4.1 a)'}")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: Localized | None, info: ValidationInfo) -> Localized | None:
+        if info.data.get("kind") == "manual" and value is None:
+            raise ValueError("a manual control must say what evidence the assessor attaches")
+        return value
+
+
+class Check(BaseModel):
+    """One technical test; its id names its evaluator, its test and its Ansible tag."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{2,63}$")
+    title: Localized
+    controls: list[str] = Field(min_length=1)
+    levels: list[int] = Field(min_length=1)
+    severity: Literal["low", "medium", "high"]
+    params: dict[int, dict[str, Any]] = Field(default_factory=dict)  # level -> parameters
+    remediation: Localized
+    sources: list[str] = Field(default_factory=list)  # public baselines that use this check
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: list[int]) -> list[int]:
+        if not set(value) <= set(LEVELS):
+            raise ValueError("expected levels among 2 and 3")
+        return value
+
+    def params_for(self, level: int) -> dict[str, Any]:
+        """The parameters at ``level`` (falling back to the other level's)."""
+        if level in self.params:
+            return self.params[level]
+        return next(iter(self.params.values()), {})
+
+
+@dataclass(frozen=True)
+class Catalog:
+    controls: dict[str, Control]
+    checks: dict[str, Check]
+    version: str  # sha256 prefix over every catalog file
+
+    def controls_at(self, level: int) -> list[Control]:
+        return [c for c in self.controls.values() if level in c.clauses]
+
+    def checks_at(self, level: int) -> list[Check]:
+        return [c for c in self.checks.values() if level in c.levels]
+
+    def checks_of(self, control_id: str, level: int) -> list[Check]:
+        return [c for c in self.checks_at(level) if control_id in c.controls]
+
+
+@cache
+def load_catalog(folder: Path = HERE) -> Catalog:
+    """Load and cross-check ``controls.yaml`` and ``checks/*.yaml`` under ``folder``."""
+    digest = hashlib.sha256()
+    controls: dict[str, Control] = {}
+    checks: dict[str, Check] = {}
+    files = [folder / "controls.yaml", *sorted((folder / "checks").glob("*.yaml"))]
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        entries = _entries(path, raw)
+        model: type[Control] | type[Check] = Control if path.name == "controls.yaml" else Check
+        target: dict[str, Any] = controls if model is Control else checks
+        for index, entry in enumerate(entries):
+            name = entry.get("id", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
+            try:
+                parsed = model.model_validate(entry)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                field = ".".join(str(p) for p in error["loc"]) or "(entry)"
+                raise CatalogError(f"{path}: {name}: {field}: {error['msg']}") from exc
+            if parsed.id in target:
+                raise CatalogError(f"{path}: {parsed.id}: id: defined twice")
+            target[parsed.id] = parsed
+    for check in checks.values():
+        for control_id in check.controls:
+            if control_id not in controls:
+                raise CatalogError(f"check {check.id}: controls: unknown control {control_id!r}")
+    return Catalog(controls, checks, digest.hexdigest()[:12])
+
+
+def _entries(path: Path, raw: bytes) -> list[Any]:
+    try:
+        loaded = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(loaded, list):
+        raise CatalogError(f"{path}: expected a list of entries")
+    return loaded

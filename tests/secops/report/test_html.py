@@ -1,0 +1,235 @@
+import copy
+import json
+import re
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+import pytest
+
+from secops.audit.results import AuditRun, CheckResult, ControlResult, Evidence, HostResult
+from secops.catalog.model import Catalog
+from secops.i18n import Lang
+from secops.report import charts
+from secops.report.html import CHART_ROWS, MATRIX_COLUMNS, render_html
+from secops.report.json_report import render_json
+from secops.report.junit import render_junit
+from secops.report.view import build_view, printable
+from tests.secops.report.sample import (
+    HOSTILE_EXPECTED,
+    HOSTILE_HOST,
+    HOSTILE_SEEN,
+    HOSTILE_SOURCE,
+)
+
+VERDICT_WORDS = {
+    "zh": ["符合", "部分符合", "不符合", "不适用", "待人工核查"],
+    "en": ["Compliant", "Partially compliant", "Non-compliant", "Not applicable", "Manual review"],
+}
+NOW = datetime(2025, 3, 14, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_section_in_both_languages(run: AuditRun, catalog: Catalog, lang: Lang) -> None:
+    page = render_html(run, catalog, lang, now=NOW)
+    headings = {
+        "zh": [
+            "等保2.0合规核查报告",
+            "概览",
+            "各主机得分",
+            "未能核查的主机",
+            "控制项核查结论总表",
+            "未通过的检查项与整改建议",
+            "测评人员人工核查项",
+            "控制项与证据",
+        ],
+        "en": [
+            "MLPS 2.0 compliance report",
+            "Summary",
+            "Score per host",
+            "Hosts not audited",
+            "Verdicts by control and host",
+            "Failed checks and remediation",
+            "For the assessor: manual items",
+            "Controls and evidence",
+        ],
+    }[lang]
+    for heading in headings:
+        assert heading in page
+    for word in VERDICT_WORDS[lang]:
+        assert word in page
+    assert f'lang="{"zh-CN" if lang == "zh" else "en"}"' in page
+    assert "2025-03-14T08:00:00Z" in page  # when the report was made
+    assert catalog.version in page
+
+
+def test_summary_figures_and_scores(run: AuditRun, catalog: Catalog) -> None:
+    page = render_html(run, catalog, "en")
+    assert f"{run.fleet_score:.1f}" in page
+    for host in run.hosts:
+        if host.score is not None:
+            assert f"{host.score:.1f}" in page
+    view = build_view(run, catalog, "en")
+    assert view.totals.hosts == 4 and view.totals.reachable == 3
+    assert sum(view.totals.verdicts.values()) == 3 * len(catalog.controls_at(3))
+    assert view.totals.statuses["fail"] == sum(h.counts()["fail"] for h in run.hosts)
+
+
+def test_every_control_with_verdict_per_host_and_evidence(run: AuditRun, catalog: Catalog) -> None:
+    page = render_html(run, catalog, "zh")
+    view = build_view(run, catalog, "zh")
+    assert [c.id for c in view.controls] == [c.id for c in catalog.controls_at(3)]
+    for control in catalog.controls_at(3):
+        assert f'id="c-{control.id}"' in page
+        assert control.title.zh in page
+        assert control.clauses[3] in page
+    ia_a = next(c for c in view.controls if c.id == "ce.ia.a")
+    db01 = ia_a.verdict_on("db01")
+    assert db01 is not None and db01.verdict == "noncompliant" and db01.label == "不符合"
+    assert [c.id for c in db01.checks] == ["pass_max_days", "pam_pwquality_minlen"]
+    assert db01.checks[0].evidence[0].seen == "99999"
+    for text in ("99999", "/etc/login.defs:165", "&lt;= 90"):
+        assert text in page
+
+
+def test_failed_checks_with_remediation(run: AuditRun, catalog: Catalog) -> None:
+    view = build_view(run, catalog, "en")
+    failed = {f.id: f for f in view.failed}
+    assert set(failed) == {
+        "pass_max_days",
+        "pam_pwquality_minlen",
+        "faillock_deny",
+        "shell_tmout",
+        "sshd_permit_root_login",
+    }
+    assert [h.host for h in failed["shell_tmout"].hosts] == ["web01", "db01", "app01"]
+    assert view.failed[0].severity == "high"  # the worst first
+    page = render_html(run, catalog, "en")
+    for check_id in failed:
+        assert catalog.checks[check_id].remediation.en in page
+    assert [f.id for f in view.errors] == ["auditd_enabled"]
+    assert "Operation not permitted" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_manual_items_never_hidden(run: AuditRun, catalog: Catalog, lang: Lang) -> None:
+    page = render_html(run, catalog, lang)
+    view = build_view(run, catalog, lang)
+    manual = {m.id: m for m in view.manual}
+    assert {"ce.ia.d", "ce.mc.a"} <= set(manual)
+    assert manual["ce.ia.d"].hosts == ["web01", "db01", "app01"]
+    for control_id in ("ce.ia.d", "ce.mc.a"):
+        evidence = catalog.controls[control_id].evidence
+        assert evidence is not None
+        assert evidence.get(lang) in page
+    # db01 could not judge auditd: left to the assessor too
+    assert "ce.au.a" in manual and manual["ce.au.a"].hosts == ["db01"]
+
+
+def test_unreachable_host_and_its_reason(run: AuditRun, catalog: Catalog) -> None:
+    page = render_html(run, catalog, "en")
+    assert "lab04" in page
+    assert "Connection timed out (10 s)" in page
+    view = build_view(run, catalog, "en")
+    assert [h.name for h in view.unreachable] == ["lab04"]
+    assert all(v.host != "lab04" for c in view.controls for v in c.verdicts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hostile_values_are_escaped(hostile_run: AuditRun, catalog: Catalog, lang: Lang) -> None:
+    page = render_html(hostile_run, catalog, lang)
+    for raw in (HOSTILE_SEEN, HOSTILE_SOURCE, HOSTILE_HOST, "<script>", "<img src=x", "<b>evil"):
+        assert raw not in page
+    assert "&lt;script&gt;alert(&#39;seen&#39;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;evil&lt;/b&gt;&amp;&#34;host&#39;" in page
+    assert HOSTILE_EXPECTED == "<= 90 ]]> & {{ 7*7 }}"
+    assert "&lt;= 90 ]]&gt; &amp; {{ 7*7 }}" in page  # data is never a template
+    # terminal escapes, NUL and the bidi override are shown, not passed on
+    assert "\\x1b[31mWARNING" in page and "\x1b" not in page
+    assert "\\u202egnp.exe" in page and "\u202e" not in page
+    assert "\\x00" in page and "\x00" not in page
+    assert "\ufffd" in page  # undecodable bytes, and the lone surrogate made one
+    page.encode("utf-8")  # no lone surrogate left
+
+
+def test_self_contained_no_script_no_external_url(run: AuditRun, catalog: Catalog) -> None:
+    page = render_html(run, catalog, "zh")
+    assert "<script" not in page and "<link" not in page and "<iframe" not in page
+    urls = re.findall(r"(?:src|href)=\"([^\"]*)\"", page)
+    assert urls and all(u.startswith("#") for u in urls)
+    assert "@import" not in page and "url(" not in page
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_charts_are_well_formed_svg(hostile_run: AuditRun, catalog: Catalog) -> None:
+    view = build_view(hostile_run, catalog, "zh")
+    bars = charts.score_bars(view.hosts, "t", "未核查", "无得分")
+    svg = ElementTree.fromstring(str(bars))  # noqa: S314 - our own output
+    rects = list(svg.iter("{http://www.w3.org/2000/svg}rect"))
+    assert len(rects) == len(view.hosts)  # a bar, or a dashed frame, per host
+    span = charts.WIDTH - charts.NAME_WIDTH - charts.VALUE_WIDTH
+    assert view.hosts[0].score == 90.0
+    assert float(rects[0].get("width", "0")) == pytest.approx(span * 0.9, abs=0.1)
+    assert rects[3].get("stroke-dasharray")  # lab04: not audited, no bar
+    texts = "".join(svg.itertext())
+    assert HOSTILE_HOST[:12] in texts  # the name is drawn as text, not markup
+    ring = ElementTree.fromstring(  # noqa: S314 - our own output
+        str(charts.donut(view.totals.verdicts, charts.VERDICT_COLORS, {}, "t", "c"))
+    )
+    paths = list(ring.iter("{http://www.w3.org/2000/svg}path"))
+    assert len(paths) == sum(1 for n in view.totals.verdicts.values() if n)
+    full = charts.donut({"compliant": 3}, charts.VERDICT_COLORS, {}, "t", "c")
+    assert "<circle" in str(full)  # one verdict everywhere: a whole ring, not a zero arc
+    empty = charts.stacked_bars([("a", {})], charts.STATUS_COLORS, {}, "t", "none")
+    assert "none" in str(empty)
+
+
+def test_catalog_mismatch_and_unknown_ids_do_not_break(run: AuditRun, catalog: Catalog) -> None:
+    run.catalog_version = "000000000000"
+    web = run.hosts[0]
+    web.checks.append(CheckResult("retired_check", "fail", [Evidence("1", "x", "0")], ""))
+    web.controls.append(ControlResult("ce.zz.a", "noncompliant", ["retired_check"]))
+    page = render_html(run, catalog, "en")
+    assert "the audit used catalog 000000000000" in page
+    assert "retired_check" in page and "ce.zz.a" in page
+    assert "not in the loaded catalog" in page
+
+
+def test_printable_keeps_text_and_shows_controls() -> None:
+    assert printable("中文 text\nline\ttab") == "中文 text\nline\ttab"
+    assert printable("a\x1bb\x7f\u200bc\u2066") == "a\\x1bb\\x7f\\u200bc\\u2066"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_runs_with_no_host_audited(catalog: Catalog, lang: Lang) -> None:
+    nobody = AuditRun(3, "0.1.0", catalog.version, "", "", "", hosts=[])
+    down = AuditRun(
+        3,
+        "0.1.0",
+        catalog.version,
+        "",
+        "",
+        "",
+        hosts=[HostResult("lab01", "10.0.0.1", reachable=False, error="key refused")],
+    )
+    for run in (nobody, down):
+        page = render_html(run, catalog, lang)
+        assert "—" in page  # no fleet score
+        assert catalog.controls["ce.ia.d"].title.get(lang) in page  # manual items still listed
+        json.loads(render_json(run, catalog, lang))
+        ElementTree.fromstring(render_junit(run, catalog, lang))  # noqa: S314 - our own output
+    assert "key refused" in render_html(down, catalog, lang)
+
+
+def test_large_fleet_splits_matrix_and_charts(run: AuditRun, catalog: Catalog) -> None:
+    hosts = []
+    for n in range(40):
+        host = copy.deepcopy(run.hosts[n % 3])
+        host.name = f"host{n:02d}"
+        hosts.append(host)
+    run.hosts = hosts
+    page = render_html(run, catalog, "en")
+    assert page.count('<table class="data matrix">') == -(-40 // MATRIX_COLUMNS)
+    assert page.count('class="chart"') == 2 + 2 * -(-40 // CHART_ROWS)
+    for n in range(40):
+        assert f"host{n:02d}" in page
