@@ -1,0 +1,219 @@
+"""Running checks on a host: errors recorded, control verdicts and scores as documented."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from secops.audit.checks import Evaluator, Outcome
+from secops.audit.evaluate import (
+    control_verdict,
+    evaluate_host,
+    fleet_score,
+    host_score,
+    run_check,
+)
+from secops.audit.facts import FactMissing, Facts
+from secops.audit.results import CheckResult, Evidence, Status
+from secops.catalog.model import Catalog, Check, Control, load_catalog
+
+SEEN = [Evidence("x", "test", "y")]
+
+
+def control(cid: str, kind: str = "automated", levels: tuple[int, ...] = (2, 3)) -> Control:
+    text = {"en": "text", "zh": "文本"}
+    return Control.model_validate(
+        {
+            "id": cid,
+            "area": text,
+            "family": text,
+            "item": cid[-1],
+            "title": text,
+            "requirement": text,
+            "clauses": {level: f"{level}.{cid}" for level in levels},
+            "kind": kind,
+            "evidence": text if kind == "manual" else None,
+            "reference": "test",
+        }
+    )
+
+
+def check(cid: str, controls: list[str], levels: tuple[int, ...] = (2, 3), **params: Any) -> Check:
+    text = {"en": "text", "zh": "文本"}
+    return Check.model_validate(
+        {
+            "id": cid,
+            "title": text,
+            "controls": controls,
+            "levels": list(levels),
+            "severity": "low",
+            "params": {level: params for level in levels} if params else {},
+            "remediation": text,
+        }
+    )
+
+
+def returning(status: str) -> Evaluator:
+    def evaluate(facts: Facts, params: Mapping[str, Any]) -> Outcome:
+        return Outcome(status, list(SEEN), "why")  # type: ignore[arg-type]
+
+    return evaluate
+
+
+def missing(facts: Facts, params: Mapping[str, Any]) -> Outcome:
+    raise FactMissing("shadow:meta", "needs root")
+
+
+def broken(facts: Facts, params: Mapping[str, Any]) -> Outcome:
+    raise KeyError("max")
+
+
+def results(*statuses: Status) -> list[CheckResult]:
+    return [CheckResult(f"c{i}", status) for i, status in enumerate(statuses)]
+
+
+# -- one check ---------------------------------------------------------------------------------
+
+
+def test_a_missing_fact_is_an_error_with_its_reason() -> None:
+    result = run_check(check("one", ["ce.ia.a"]), Facts(), 2, {"one": missing})
+    assert result.status == "error"
+    assert result.message == "shadow:meta: needs root"
+
+
+def test_an_exception_is_an_internal_error_and_the_run_goes_on() -> None:
+    result = run_check(check("one", ["ce.ia.a"]), Facts(), 2, {"one": broken})
+    assert result.status == "error"
+    assert result.message.startswith("internal error: KeyError")
+
+
+def test_a_check_without_evaluator_is_an_error() -> None:
+    result = run_check(check("one", ["ce.ia.a"]), Facts(), 2, {})
+    assert (result.status, result.message) == ("error", "no evaluator for this check")
+
+
+def test_the_evaluator_gets_the_parameters_of_the_level() -> None:
+    seen: list[Mapping[str, Any]] = []
+
+    def spy(facts: Facts, params: Mapping[str, Any]) -> Outcome:
+        seen.append(params)
+        return Outcome("pass", list(SEEN))
+
+    item = Check.model_validate(
+        {**check("one", ["ce.ia.a"]).model_dump(), "params": {2: {"max": 8}, 3: {"max": 12}}}
+    )
+    run_check(item, Facts(), 3, {"one": spy})
+    assert seen == [{"max": 12}]
+
+
+def test_outcomes_carry_over_to_results() -> None:
+    result = run_check(check("one", ["ce.ia.a"]), Facts(), 2, {"one": returning("fail")})
+    assert (result.status, result.evidence, result.message) == ("fail", SEEN, "why")
+
+
+# -- verdicts and scores -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statuses", "verdict"),
+    [
+        (("pass", "pass"), "compliant"),
+        (("pass", "na"), "compliant"),
+        (("fail", "fail"), "noncompliant"),
+        (("fail", "error"), "noncompliant"),
+        (("error",), "noncompliant"),
+        (("pass", "fail"), "partial"),
+        (("pass", "error"), "partial"),
+        (("na", "na"), "na"),
+        ((), "na"),
+    ],
+)
+def test_automated_verdicts(statuses: tuple[Status, ...], verdict: str) -> None:
+    assert control_verdict(control("ce.ia.a"), results(*statuses)) == verdict
+
+
+def test_manual_controls_stay_manual_whatever_their_supporting_checks_say() -> None:
+    assert control_verdict(control("ce.ia.d", "manual"), results("fail")) == "manual"
+    assert control_verdict(control("ce.ia.d", "manual"), results("pass")) == "manual"
+
+
+def test_score_counts_errors_as_not_passing_and_leaves_out_na() -> None:
+    assert host_score(results("pass", "pass", "pass", "fail", "na", "na")) == 75.0
+    assert host_score(results("pass", "error")) == 50.0
+    assert host_score(results("na", "na")) is None
+    assert host_score([]) is None
+
+
+def test_fleet_score_is_the_mean_of_the_hosts_with_a_score() -> None:
+    assert fleet_score([100.0, 50.0, None]) == 75.0
+    assert fleet_score([None]) is None
+    assert fleet_score([]) is None
+
+
+# -- a whole host --------------------------------------------------------------------------------
+
+
+def small_catalog() -> Catalog:
+    controls = [
+        control("ce.ia.a"),
+        control("ce.ia.b"),
+        control("ce.ia.d", "manual", levels=(3,)),
+        control("ce.au.d", levels=(3,)),
+    ]
+    checks = [
+        check("passes", ["ce.ia.a"]),
+        check("fails", ["ce.ia.a", "ce.ia.b"]),
+        check("root_only", ["ce.ia.b"]),
+        check("mfa_module", ["ce.ia.d"], levels=(3,)),
+        check("crash", ["ce.au.d"], levels=(3,)),
+    ]
+    return Catalog({c.id: c for c in controls}, {c.id: c for c in checks}, "test")
+
+
+EVALUATORS = {
+    "passes": returning("pass"),
+    "fails": returning("fail"),
+    "root_only": missing,
+    "mfa_module": returning("fail"),
+    "crash": broken,
+}
+
+
+def test_level_2_runs_only_its_checks_and_controls() -> None:
+    host = evaluate_host(Facts(), small_catalog(), 2, EVALUATORS)
+    assert [r.check_id for r in host.checks] == ["passes", "fails", "root_only"]
+    assert {c.control_id: c.verdict for c in host.controls} == {
+        "ce.ia.a": "partial",
+        "ce.ia.b": "noncompliant",
+    }
+    assert host.score == pytest.approx(100 / 3)
+
+
+def test_level_3_adds_its_items_and_records_every_failure() -> None:
+    host = evaluate_host(Facts(), small_catalog(), 3, EVALUATORS)
+    verdicts = {c.control_id: c.verdict for c in host.controls}
+    assert verdicts["ce.ia.d"] == "manual"
+    assert verdicts["ce.au.d"] == "noncompliant"
+    statuses = {r.check_id: r.status for r in host.checks}
+    assert statuses == {
+        "passes": "pass",
+        "fails": "fail",
+        "root_only": "error",
+        "mfa_module": "fail",
+        "crash": "error",
+    }
+    assert host.score == 20.0
+    decided = {c.control_id: c.checks for c in host.controls}
+    assert decided["ce.ia.b"] == ["fails", "root_only"]
+
+
+def test_the_real_catalog_on_an_empty_host_never_raises() -> None:
+    catalog = load_catalog()
+    for level in (2, 3):
+        host = evaluate_host(Facts(), catalog, level)
+        assert len(host.checks) == len(catalog.checks_at(level))
+        assert len(host.controls) == len(catalog.controls_at(level))
+        internal = [r for r in host.checks if r.message.startswith("internal error")]
+        assert not internal, internal
