@@ -142,11 +142,15 @@ def test_exec_on_an_unknown_host_names_the_real_ones(fleet: Fleet) -> None:
 
 def test_exec_runs_in_the_hosts_namespaces(fleet: Fleet) -> None:
     name = fleet.names[0]
-    result = fleet.exec(name, "sh", "-c", "hostname; echo $$; ip -4 -o addr show eth0")
-    lines = result.stdout.splitlines()
+    kinds = ("pid", "mnt", "net", "uts", "ipc")
+    script = "hostname; " + "; ".join(f"readlink /proc/self/ns/{k}" for k in kinds)
+    lines = fleet.exec(name, "sh", "-c", script).stdout.splitlines()
     assert lines[0] == name
-    assert int(lines[1]) < 1000  # a pid of the host's own PID namespace
-    assert f"inet {fleet.address(name)}/" in lines[2]
+    init = next(h["pid"] for h in fleet.hosts if h["name"] == name)
+    host = [str(Path(f"/proc/{init}/ns/{kind}").readlink()) for kind in kinds]
+    machine = [str(Path(f"/proc/self/ns/{kind}").readlink()) for kind in kinds]
+    assert lines[1:] == host
+    assert not set(host) & set(machine)
 
 
 def test_hosts_have_no_route_out(fleet: Fleet) -> None:
