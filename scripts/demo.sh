@@ -21,6 +21,17 @@ done
 step "3. Ansible reaches every host through the generated inventory (host-key checking on)"
 ansible -i inventories/lab/hosts.yml all -m ping
 
-step "4. Lab down: every process, mount, link and file it made is gone"
+out="demo-output/audit-$(date -u +%Y%m%dT%H%M%SZ)"
+step "4. Audit the fleet at MLPS level 3: one SSH session per host, read-only, evidence hash-chained"
+# no --fail-under: fresh hosts are expected to fail many checks until they are hardened
+govsec audit -i inventories/lab/hosts.yml --level 3 -o "$out"
+
+step "5. The auditor's report in Chinese and English (HTML, PDF, JSON, JUnit), evidence verified"
+govsec report build "$out" -o "$out/report-zh.html" --lang zh --pdf
+govsec report build "$out" -o "$out/report-en.html" --lang en --pdf
+govsec report verify "$out/evidence.jsonl"
+echo "results and reports: $(pwd)/$out"
+
+step "6. Lab down: every process, mount, link and file it made is gone"
 trap - EXIT
 govsec lab down

@@ -149,6 +149,25 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "removed an earlier lab: {what}",
         "zh": "已清除之前的实验环境:{what}",
     },
+    # audit
+    "audit.help": {
+        "en": "Audit hosts against the MLPS 2.0 catalog; write results, evidence and a report.",
+        "zh": "按等保2.0控制项目录测评主机,生成结果、证据与报告。",
+    },
+    "audit.progress": {"en": "auditing (level {level})", "zh": "正在测评(第{level}级)"},
+    "audit.title": {"en": "MLPS level {level} audit", "zh": "等保第{level}级测评"},
+    "audit.fleet": {
+        "en": "fleet score {score} over {hosts} hosts",
+        "zh": "整体得分 {score}({hosts} 台主机)",
+    },
+    "audit.not_root": {
+        "en": "not root: root-only facts reported as errors",
+        "zh": "非 root:需 root 的项目记为错误",
+    },
+    "audit.written": {
+        "en": "results: {results}\nreport: {report}",
+        "zh": "结果:{results}\n报告:{report}",
+    },
     # config
     "config.bad_yaml": {
         "en": "{file}: not valid YAML: {problem}",

@@ -15,7 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from secops import __version__
+from secops.cli import audit as audit_cli
 from secops.cli import lab as lab_cli
+from secops.cli import report as report_cli
 from secops.config import ConfigError, load_settings
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
@@ -51,6 +53,8 @@ def build_app() -> typer.Typer:
         """Settled in main() before parsing; declared here so --help lists them."""
 
     app.add_typer(lab_cli.build(), name="lab")
+    app.command("audit", help=t("audit.help"))(audit_cli.audit)
+    app.add_typer(report_cli.build(), name="report")
     return app
 
 

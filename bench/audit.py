@@ -1,0 +1,155 @@
+"""How long `govsec audit` takes on the lab: 20 hosts and one host, full level-3 catalog,
+and Lynis's quick audit of one host for comparison.
+
+Targets from issue 3: the fleet of 20 <= 10 s wall, one host <= 1 s. Runs the CLI as a user
+does, on a lab of its own (subnet 10.213.211.0/24) that it takes down at the end.
+
+    sudo .venv/bin/python bench/audit.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from secops import config
+
+SUBNET = "10.213.211.0/24"
+
+
+def govsec(env: dict[str, str], *args: str, check: bool = True) -> float:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "secops", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    if check and result.returncode not in (0, 4):  # 4: the fleet scores under --fail-under
+        raise SystemExit(f"govsec {' '.join(args)} exited {result.returncode}")
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--hosts", type=int, default=20)
+    options = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("the lab needs root")
+    work = Path(tempfile.mkdtemp(prefix="govsec-bench-audit-"))
+    usual = config.cache_dir({k: v for k, v in os.environ.items() if k != "GOVSEC_HOME"})
+    env = dict(
+        os.environ,
+        GOVSEC_HOME=str(work / "home"),
+        GOVSEC_CACHE_DIR=str(usual),
+        GOVSEC_LAB_SUBNET=SUBNET,
+        GOVSEC_LANG="en",
+    )
+    inventory = work / "inventory" / "hosts.yml"
+    fleet: list[float] = []
+    single: list[float] = []
+    try:
+        govsec(
+            env,
+            "lab",
+            "up",
+            "--hosts",
+            str(options.hosts),
+            "--quiet",
+            "--inventory",
+            str(inventory),
+        )
+        for run in range(options.runs):
+            fleet.append(
+                govsec(
+                    env,
+                    "audit",
+                    "-i",
+                    str(inventory),
+                    "--level",
+                    "3",
+                    "--quiet",
+                    "-o",
+                    str(work / f"fleet{run}"),
+                )
+            )
+            single.append(
+                govsec(
+                    env,
+                    "audit",
+                    "-i",
+                    str(inventory),
+                    "--level",
+                    "3",
+                    "--quiet",
+                    "--limit",
+                    "lab01",
+                    "-o",
+                    str(work / f"one{run}"),
+                )
+            )
+        results = json.loads((work / "fleet0" / "results.json").read_text())
+        per_host = [h["seconds"] for h in results["hosts"]]
+        checks = len(results["hosts"][0]["checks"])
+        lynis = lynis_quick(env)
+    finally:
+        govsec(env, "lab", "down", "--quiet", check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"govsec audit — {platform.node()}, {os.cpu_count()} cores, Linux {platform.release()}")
+    print(f"level 3, {checks} checks per host, {options.runs} runs (wall time of the CLI)")
+    print(f"{'case':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}")
+    for case, times, target in (
+        (f"fleet of {options.hosts}", fleet, 10.0),
+        ("one host (--limit)", single, 1.0),
+    ):
+        verdict = "ok" if statistics.median(times) <= target else "OVER"
+        print(
+            f"{case:<28} {statistics.median(times):>9.2f} {min(times):>7.2f} "
+            f"{max(times):>7.2f} {target:>9.0f}  {verdict}"
+        )
+    print(
+        f"{'per host, inside the fleet':<28} {statistics.median(per_host):>9.2f} "
+        f"{min(per_host):>7.2f} {max(per_host):>7.2f}   (collect + evaluate)"
+    )
+    if lynis is not None:
+        print(
+            f"{'lynis audit system --quick':<28} {lynis:>9.2f}   on lab01, "
+            f"{lynis / statistics.median(single):.1f}x the govsec one-host audit"
+        )
+    else:
+        print("lynis: could not be installed in the lab host (see above)")
+
+
+def lynis_quick(env: dict[str, str]) -> float | None:
+    """Install Lynis in lab01 through the lab's proxy and time its quick audit."""
+    lab = [sys.executable, "-m", "secops", "lab", "exec", "lab01", "--"]
+    for step in (
+        ["apt-get", "-q", "update"],
+        ["apt-get", "-q", "install", "-y", "--no-install-recommends", "lynis"],
+    ):
+        if subprocess.run([*lab, *step], env=env, capture_output=True, check=False).returncode:
+            return None
+    started = time.monotonic()
+    subprocess.run(
+        [*lab, "lynis", "audit", "system", "--quick", "--no-colors"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return time.monotonic() - started
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""One ``govsec audit``: collect from every host in parallel, evaluate, write the results.
+
+A host that cannot be reached, refuses our key or fails to answer is recorded with the reason
+and the run goes on. The output folder holds ``results.json`` and ``evidence.jsonl``: every
+raw section collected, hash-chained (SM3 and SHA-256) so an assessor can check that the
+evidence behind the report was not altered.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from secops import __version__
+from secops.audit.evaluate import evaluate_host, fleet_score
+from secops.audit.facts import Facts
+from secops.audit.inventory import Target
+from secops.audit.results import AuditRun, HostResult
+from secops.audit.transport import Collected, TransportError, collect_local, collect_ssh
+from secops.catalog.model import Catalog
+from secops.report.bundle import BundleWriter
+
+RESULTS = "results.json"
+EVIDENCE = "evidence.jsonl"
+WORKERS = 16
+
+
+@dataclass(frozen=True)
+class HostRun:
+    result: HostResult
+    facts: Facts | None
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def audit_host(
+    name: str, address: str, collect: Callable[[], Collected], catalog: Catalog, level: int
+) -> HostRun:
+    """Collect and evaluate one host; a failure to collect becomes the result's error."""
+    started, clock = now(), time.monotonic()
+    try:
+        collected = collect()
+    except TransportError as exc:
+        return HostRun(
+            HostResult(
+                name,
+                address,
+                reachable=False,
+                error=exc.message,
+                started=started,
+                seconds=time.monotonic() - clock,
+            ),
+            None,
+        )
+    facts = Facts.from_output(collected.raw, collected.boundary)
+    if not facts.sections:
+        reason = collected.stderr.strip().splitlines()[-1:] or ["no output"]
+        return HostRun(
+            HostResult(
+                name,
+                address,
+                reachable=False,
+                error=f"the collector did not run: {reason[0]}",
+                started=started,
+                seconds=time.monotonic() - clock,
+            ),
+            None,
+        )
+    evaluation = evaluate_host(facts, catalog, level)
+    result = HostResult(
+        name,
+        address,
+        reachable=True,
+        os=facts.os_release.get("PRETTY_NAME", ""),
+        as_root=facts.is_root,
+        started=started,
+        seconds=time.monotonic() - clock,
+        score=evaluation.score,
+        checks=evaluation.checks,
+        controls=evaluation.controls,
+    )
+    return HostRun(result, facts)
+
+
+def run_audit(
+    targets: list[Target] | None,
+    catalog: Catalog,
+    level: int,
+    out_dir: Path,
+    inventory: str = "",
+    on_host: Callable[[HostResult], None] | None = None,
+) -> AuditRun:
+    """Audit ``targets`` (None: this machine) and write results and evidence to ``out_dir``."""
+    started = now()
+    jobs: list[tuple[str, str, Callable[[], Collected]]]
+    if targets is None:
+        jobs = [(socket.gethostname(), "localhost", collect_local)]
+    else:
+        jobs = [(t.name, t.address, _ssh(t)) for t in targets]
+
+    def one(job: tuple[str, str, Callable[[], Collected]]) -> HostRun:
+        done = audit_host(job[0], job[1], job[2], catalog, level)
+        if on_host is not None:
+            on_host(done.result)
+        return done
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        runs = list(pool.map(one, jobs))
+    run = AuditRun(
+        level=level,
+        tool_version=__version__,
+        catalog_version=catalog.version,
+        started=started,
+        finished=now(),
+        inventory=inventory,
+        hosts=[r.result for r in runs],
+        fleet_score=fleet_score([r.result.score for r in runs if r.result.reachable]),
+    )
+    write(run, runs, out_dir)
+    return run
+
+
+def write(run: AuditRun, runs: list[HostRun], out_dir: Path) -> None:
+    """results.json and the hash-chained evidence of every raw section."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with BundleWriter(out_dir / EVIDENCE) as bundle:
+        bundle.add(
+            {
+                "kind": "audit",
+                "level": run.level,
+                "started": run.started,
+                "tool_version": run.tool_version,
+                "catalog_version": run.catalog_version,
+            }
+        )
+        for host_run in runs:
+            if host_run.facts is None:
+                bundle.add(
+                    {
+                        "kind": "unreachable",
+                        "host": host_run.result.name,
+                        "error": host_run.result.error,
+                    }
+                )
+                continue
+            for name, section in sorted(host_run.facts.sections.items()):
+                bundle.add(
+                    {
+                        "kind": "fact",
+                        "host": host_run.result.name,
+                        "section": name,
+                        "rc": section.rc,
+                        "sha256": hashlib.sha256(section.data).hexdigest(),
+                        "content_b64": base64.b64encode(section.data).decode(),
+                    }
+                )
+    temporary = out_dir / f".{RESULTS}.tmp"
+    temporary.write_text(run.to_json(), encoding="utf-8")
+    temporary.replace(out_dir / RESULTS)
+
+
+def _ssh(target: Target) -> Callable[[], Collected]:
+    return lambda: collect_ssh(target)

@@ -1,0 +1,166 @@
+"""``govsec audit``: the MLPS audit of an inventory, or of this machine.
+
+Exit codes a CI can gate on: 0 every host audited (and the fleet score at least
+``--fail-under``); 3 at least one host could not be audited; 4 every host audited but the
+fleet score is under ``--fail-under``; 1 the audit itself could not run; 2 usage.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from secops.audit.results import AuditRun, HostResult
+from secops.config import data_dir
+from secops.i18n import current_lang, t
+
+EXIT_UNREACHABLE = 3
+EXIT_UNDER = 4
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    junit = "junit"
+
+
+def default_out_dir(level: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return data_dir() / "audits" / f"{stamp}-l{level}"
+
+
+def audit(
+    inventory: Path | None = typer.Option(
+        None, "--inventory", "-i", help="Ansible inventory; none: this machine"
+    ),
+    limit: str | None = typer.Option(None, "--limit", "-l", help="Ansible host pattern"),
+    level: int = typer.Option(3, "--level", min=2, max=3, help="MLPS level: 2 or 3"),
+    output: Format = typer.Option(Format.table, "--format"),
+    out_dir: Path | None = typer.Option(
+        None, "--output-dir", "-o", help="where results.json, evidence and report go"
+    ),
+    fail_under: float | None = typer.Option(
+        None, "--fail-under", min=0, max=100, help="exit 4 when the fleet score is lower"
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Audit hosts against the MLPS catalog; write results, evidence and a report."""
+    # imported here: paramiko, Ansible and the report writers cost every other command time
+    from secops.audit.inventory import load_targets
+    from secops.audit.runner import RESULTS, run_audit
+    from secops.catalog.model import load_catalog
+    from secops.report.html import render_html
+    from secops.report.junit import render_junit
+
+    catalog = load_catalog()
+    targets = load_targets(inventory, limit) if inventory is not None else None
+    folder = out_dir or default_out_dir(level)
+    loud = output is Format.table and not quiet and err.is_terminal
+    total = len(targets) if targets is not None else 1
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not loud,
+    ) as progress:
+        task = progress.add_task(t("audit.progress", level=level), total=total)
+
+        def advance(result: HostResult) -> None:
+            progress.advance(task)
+
+        run = run_audit(
+            targets,
+            catalog,
+            level,
+            folder,
+            inventory=str(inventory.absolute()) if inventory else "",
+            on_host=advance,
+        )
+    report = folder / "report.html"
+    report.write_text(render_html(run, catalog, current_lang()), encoding="utf-8")
+    _link_latest(folder)
+    if output is Format.json:
+        out.print((folder / RESULTS).read_text(encoding="utf-8"), markup=False)
+    elif output is Format.junit:
+        out.print(render_junit(run, catalog), markup=False)
+    elif not quiet:
+        _print_table(run)
+        err.print(
+            t("audit.written", results=escape(str(folder / RESULTS)), report=escape(str(report)))
+        )
+    raise typer.Exit(exit_code(run, fail_under))
+
+
+def exit_code(run: AuditRun, fail_under: float | None) -> int:
+    """3 when a host was not audited, 4 when the fleet score is under the bar, else 0."""
+    if any(not host.reachable for host in run.hosts):
+        return EXIT_UNREACHABLE
+    if fail_under is not None and (run.fleet_score is None or run.fleet_score < fail_under):
+        return EXIT_UNDER
+    return 0
+
+
+def _print_table(run: AuditRun) -> None:
+    table = Table(title=t("audit.title", level=run.level))
+    for column in ("host", "address", "score", "pass", "fail", "error", "n/a", "manual", ""):
+        table.add_column(
+            column,
+            justify="right"
+            if column in ("score", "pass", "fail", "error", "n/a", "manual")
+            else "left",
+        )
+    for host in run.hosts:
+        if not host.reachable:
+            table.add_row(
+                escape(host.name),
+                escape(host.address),
+                "-",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"[red]{escape(host.error)}[/]",
+            )
+            continue
+        counts = host.counts()
+        score = "-" if host.score is None else f"{host.score:.1f}"
+        note = "" if host.as_root else t("audit.not_root")
+        table.add_row(
+            escape(host.name),
+            escape(host.address),
+            score,
+            str(counts["pass"]),
+            str(counts["fail"]),
+            str(counts["error"]),
+            str(counts["na"]),
+            str(counts["manual"]),
+            note,
+        )
+    out.print(table)
+    fleet = "-" if run.fleet_score is None else f"{run.fleet_score:.1f}"
+    out.print(t("audit.fleet", score=fleet, hosts=len(run.hosts)))
+
+
+def _link_latest(folder: Path) -> None:
+    """``<data>/audits/latest`` names the newest audit written under the data dir."""
+    audits = data_dir() / "audits"
+    if folder.parent != audits:
+        return
+    link = audits / "latest"
+    temporary = audits / ".latest.tmp"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(folder.name)
+    temporary.replace(link)
