@@ -3,9 +3,5 @@
 The ``govsec`` command line lives in :mod:`secops.cli`; each capability is a subpackage.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("govcloud-secops")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+# the one place the version is written; pyproject.toml reads it from here
+__version__ = "0.1.0"

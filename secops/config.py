@@ -8,18 +8,19 @@ variable) and field.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from secops.errors import GovsecError
-from secops.i18n import Lang, t
+from secops.i18n import Lang, parse_lang, t
+
+if TYPE_CHECKING:  # pydantic's models cost ~80 ms to import: only commands that need them
+    from secops.settings import Settings
 
 
 class ConfigError(GovsecError):
@@ -42,44 +43,6 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     if env.get("GOVSEC_CACHE_DIR"):
         return Path(env["GOVSEC_CACHE_DIR"]).expanduser().absolute()
     return data_dir(env) / "cache"
-
-
-class LabSettings(BaseModel):
-    """``lab:`` in govsec.yaml."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    subnet: ipaddress.IPv4Network = Field(
-        default=ipaddress.IPv4Network("10.213.0.0/24"),
-        description="private range used only between this machine and its lab hosts",
-    )
-    apt_proxy_port: int = Field(default=3149, ge=1024, le=65535)
-    mirror: str | None = Field(
-        default=None, description="Debian mirror URL; default: read from the machine's apt sources"
-    )
-
-    @field_validator("subnet")
-    @classmethod
-    def _private(cls, value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
-        if not value.is_private or value.prefixlen > 28:
-            raise ValueError("expected a private IPv4 network of /28 or larger, like 10.213.0.0/24")
-        return value
-
-    @field_validator("mirror")
-    @classmethod
-    def _http(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
-        return value
-
-
-class Settings(BaseModel):
-    """Everything govsec.yaml can set."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lang: Lang | None = None
-    lab: LabSettings = Field(default_factory=LabSettings)
 
 
 # environment variable -> path of the setting it overrides
@@ -137,6 +100,10 @@ def load_settings(
             _put(cli_values, tuple(dotted.split(".")), value, "--" + dotted.split(".")[-1])
     layers.append(_Layer("command line", cli_values))
 
+    from pydantic import ValidationError
+
+    from secops.settings import Settings
+
     merged: dict[str, Any] = {}
     for layer in layers:
         _merge(merged, layer.values)
@@ -153,6 +120,27 @@ def load_settings(
                 problem=error["msg"],
             )
         ) from exc
+
+
+def configured_lang(
+    environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Lang | None:
+    """The language set by ``GOVSEC_LANG`` or govsec.yaml, read without the full settings."""
+    env = os.environ if environ is None else environ
+    for source, value in (("GOVSEC_LANG", env.get("GOVSEC_LANG")), *_file_lang(env, cwd)):
+        if value:
+            try:
+                return parse_lang(str(value))
+            except ValueError as exc:
+                raise ConfigError(
+                    t("config.bad_field", source=source, field="lang", problem=exc)
+                ) from exc
+    return None
+
+
+def _file_lang(env: Mapping[str, str], cwd: Path | None) -> list[tuple[str, object]]:
+    path = config_file(env, cwd)
+    return [] if path is None else [(str(path), _read_yaml(path).get("lang"))]
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

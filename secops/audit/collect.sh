@@ -23,13 +23,18 @@ section() { # name command…: the command's stdout, base64, and its exit status
   printf '\n%s= %s\n' "$B" "$rc"
 }
 
-read_file() { # 0: read, 1: missing, 2: unreadable
-  [ -e "$1" ] || return 1
-  [ -r "$1" ] || return 2
-  cat -- "$1"
+file() { # a file's content, status 0: read, 1: missing, 2: unreadable (one process per file)
+  printf '%s %s\n' "$B" "file:$1"
+  if [ -r "$1" ] && [ ! -d "$1" ]; then
+    base64 -w0 -- "$1" 2>/dev/null
+    rc=$?
+  elif [ -e "$1" ]; then
+    rc=2
+  else
+    rc=1
+  fi
+  printf '\n%s= %s\n' "$B" "$rc"
 }
-
-file() { section "file:$1" read_file "$1"; }
 
 files() { # every regular file a glob names
   for f in "$@"; do

@@ -13,7 +13,7 @@ import hashlib
 import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,48 +42,57 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def audit_host(
-    name: str, address: str, collect: Callable[[], Collected], catalog: Catalog, level: int
-) -> HostRun:
-    """Collect and evaluate one host; a failure to collect becomes the result's error."""
+@dataclass(frozen=True)
+class Collection:
+    """What came back from one host: its output, or why there is none."""
+
+    name: str
+    address: str
+    started: str
+    seconds: float
+    collected: Collected | None
+    error: str = ""
+
+
+def collect_host(name: str, address: str, collect: Callable[[], Collected]) -> Collection:
+    """Run the collector on one host; a transport failure becomes the reason."""
     started, clock = now(), time.monotonic()
     try:
         collected = collect()
     except TransportError as exc:
-        return HostRun(
-            HostResult(
-                name,
-                address,
-                reachable=False,
-                error=exc.message,
-                started=started,
-                seconds=time.monotonic() - clock,
-            ),
-            None,
+        return Collection(name, address, started, time.monotonic() - clock, None, exc.message)
+    return Collection(name, address, started, time.monotonic() - clock, collected)
+
+
+def evaluate_collection(done: Collection, catalog: Catalog, level: int) -> HostRun:
+    """Parse and evaluate one host's output into its result."""
+    clock = time.monotonic()
+    facts = (
+        Facts.from_output(done.collected.raw, done.collected.boundary) if done.collected else None
+    )
+    if facts is None or not facts.sections:
+        error = done.error
+        if not error and done.collected is not None:
+            reason = done.collected.stderr.strip().splitlines()[-1:] or ["no output"]
+            error = f"the collector did not run: {reason[0]}"
+        failed = HostResult(
+            done.name,
+            done.address,
+            reachable=False,
+            error=error,
+            started=done.started,
+            seconds=done.seconds,
         )
-    facts = Facts.from_output(collected.raw, collected.boundary)
-    if not facts.sections:
-        reason = collected.stderr.strip().splitlines()[-1:] or ["no output"]
-        return HostRun(
-            HostResult(
-                name,
-                address,
-                reachable=False,
-                error=f"the collector did not run: {reason[0]}",
-                started=started,
-                seconds=time.monotonic() - clock,
-            ),
-            None,
-        )
+        return HostRun(failed, None)
     evaluation = evaluate_host(facts, catalog, level)
     result = HostResult(
-        name,
-        address,
+        done.name,
+        done.address,
         reachable=True,
         os=facts.os_release.get("PRETTY_NAME", ""),
         as_root=facts.is_root,
-        started=started,
-        seconds=time.monotonic() - clock,
+        started=done.started,
+        seconds=done.seconds + time.monotonic() - clock,
         score=evaluation.score,
         checks=evaluation.checks,
         controls=evaluation.controls,
@@ -93,28 +102,34 @@ def audit_host(
 
 def run_audit(
     targets: list[Target] | None,
-    catalog: Catalog,
+    prepare: Callable[[], Catalog],
     level: int,
     out_dir: Path,
     inventory: str = "",
     on_host: Callable[[HostResult], None] | None = None,
 ) -> AuditRun:
-    """Audit ``targets`` (None: this machine) and write results and evidence to ``out_dir``."""
+    """Audit ``targets`` (None: this machine) and write results and evidence to ``out_dir``.
+
+    Hosts are collected in parallel threads, which mostly wait on the network; meanwhile
+    ``prepare`` loads the catalog (and whatever else the caller needs) on this thread.
+    Evaluation is pure Python, so it runs here too, host by host as each one answers.
+    """
     started = now()
     jobs: list[tuple[str, str, Callable[[], Collected]]]
     if targets is None:
         jobs = [(socket.gethostname(), "localhost", collect_local)]
     else:
         jobs = [(t.name, t.address, _ssh(t)) for t in targets]
-
-    def one(job: tuple[str, str, Callable[[], Collected]]) -> HostRun:
-        done = audit_host(job[0], job[1], job[2], catalog, level)
-        if on_host is not None:
-            on_host(done.result)
-        return done
-
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        runs = list(pool.map(one, jobs))
+        futures = {pool.submit(collect_host, *job): index for index, job in enumerate(jobs)}
+        catalog = prepare()
+        runs: dict[int, HostRun] = {}
+        for future in as_completed(futures):
+            done = evaluate_collection(future.result(), catalog, level)
+            runs[futures[future]] = done
+            if on_host is not None:
+                on_host(done.result)
+    ordered = [runs[index] for index in range(len(jobs))]
     run = AuditRun(
         level=level,
         tool_version=__version__,
@@ -122,10 +137,10 @@ def run_audit(
         started=started,
         finished=now(),
         inventory=inventory,
-        hosts=[r.result for r in runs],
-        fleet_score=fleet_score([r.result.score for r in runs if r.result.reachable]),
+        hosts=[r.result for r in ordered],
+        fleet_score=fleet_score([r.result.score for r in ordered if r.result.reachable]),
     )
-    write(run, runs, out_dir)
+    write(run, ordered, out_dir)
     return run
 
 

@@ -18,7 +18,7 @@ from secops import __version__
 from secops.cli import audit as audit_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
-from secops.config import ConfigError, load_settings
+from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
 
@@ -73,8 +73,7 @@ def _settle_lang(args: Sequence[str]) -> Lang:
     asked = _lang_from_argv(args)
     if asked is not None:
         return parse_lang(asked)
-    settings = load_settings()
-    return settings.lang or detect_lang()
+    return configured_lang() or detect_lang()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

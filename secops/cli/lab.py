@@ -8,6 +8,7 @@ from contextlib import nullcontext
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,8 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from secops.config import cache_dir, data_dir, load_settings
+from secops.errors import GovsecError
 from secops.i18n import t
-from secops.lab import Lab, LabError, LabStatus
+
+if TYPE_CHECKING:  # the lab's modules load only when a lab command runs
+    from secops.lab import Lab, LabStatus
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -35,6 +39,8 @@ def default_inventory() -> Path:
 
 
 def _lab(subnet: str | None = None) -> Lab:
+    from secops.lab import Lab
+
     settings = load_settings({"lab.subnet": subnet})
     return Lab(data_dir(), cache_dir(), settings.lab)
 
@@ -86,7 +92,7 @@ def build() -> typer.Typer:
         lab = _lab()
         try:
             current = lab.status()
-        except LabError:
+        except GovsecError:  # no lab is up
             if output is Format.json:
                 out.print_json(json.dumps({"up": False, "hosts": []}))
                 raise typer.Exit(1) from None

@@ -6,20 +6,21 @@ import json
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from secops.catalog.model import HERE as CATALOG_HOME
-from secops.catalog.model import Catalog, load_catalog
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, current_lang, parse_lang
-from secops.report.build import Built, build_reports, bundle_beside, load_results, results_file
-from secops.report.bundle import BundleCheck, verify_bundle
-from secops.report.errors import ReportError
 from secops.report.labels import label
+
+if TYPE_CHECKING:  # the writers load Jinja, WeasyPrint and the catalog: only when a command runs
+    from secops.catalog.model import Catalog
+    from secops.report.build import Built
+    from secops.report.bundle import BundleCheck
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -56,6 +57,8 @@ def build() -> typer.Typer:
         ),
         output_format: Format = typer.Option(Format.table, "--format"),
     ) -> None:
+        from secops.report.build import build_reports, bundle_beside, load_results, results_file
+
         language = _language(lang)
         run = load_results(results)
         source = results_file(results)
@@ -86,6 +89,8 @@ def build() -> typer.Typer:
         bundle: Path = typer.Argument(..., help="the evidence bundle (evidence.jsonl)"),
         output_format: Format = typer.Option(Format.table, "--format"),
     ) -> None:
+        from secops.report.bundle import verify_bundle
+
         check = verify_bundle(bundle)
         if output_format is Format.json:
             out.print_json(json.dumps({"path": str(bundle), **asdict(check)}))
@@ -109,6 +114,10 @@ def _language(value: str | None) -> Lang:
 
 
 def _catalog(folder: Path | None) -> Catalog:
+    from secops.catalog.model import HERE as CATALOG_HOME
+    from secops.catalog.model import load_catalog
+    from secops.report.errors import ReportError
+
     try:
         return load_catalog() if folder is None else load_catalog(folder)
     except GovsecError:

@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from secops.config import LabSettings
 from secops.i18n import t
 from secops.lab import base as base_
 from secops.lab import enter, host, inventory, net, proc, proxy
@@ -35,6 +34,9 @@ from secops.lab.sources import (
     default_source_files,
     read_sources,
 )
+
+if TYPE_CHECKING:
+    from secops.settings import LabSettings
 
 # tool -> Debian package that provides it
 MACHINE_TOOLS: dict[str, str] = {

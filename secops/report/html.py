@@ -89,6 +89,11 @@ def render_view(view: ReportView) -> str:
     )
 
 
+def warm_up() -> None:
+    """Compile the template ahead of time (the audit does it while hosts answer)."""
+    _environment().get_template("report.html.j2")
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(

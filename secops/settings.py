@@ -1,0 +1,47 @@
+"""The settings govsec.yaml can hold, as a typed schema (loaded by :mod:`secops.config`)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from secops.i18n import Lang
+
+
+class LabSettings(BaseModel):
+    """``lab:`` in govsec.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subnet: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("10.213.0.0/24"),
+        description="private range used only between this machine and its lab hosts",
+    )
+    apt_proxy_port: int = Field(default=3149, ge=1024, le=65535)
+    mirror: str | None = Field(
+        default=None, description="Debian mirror URL; default: read from the machine's apt sources"
+    )
+
+    @field_validator("subnet")
+    @classmethod
+    def _private(cls, value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not value.is_private or value.prefixlen > 28:
+            raise ValueError("expected a private IPv4 network of /28 or larger, like 10.213.0.0/24")
+        return value
+
+    @field_validator("mirror")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
+class Settings(BaseModel):
+    """Everything govsec.yaml can set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Lang | None = None
+    lab: LabSettings = Field(default_factory=LabSettings)
