@@ -39,6 +39,22 @@ def govsec(
     return result
 
 
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+
+
+def as_nobody(*argv: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run this Python with ``argv`` as the unprivileged user nobody, from /."""
+    return subprocess.run(
+        [*AS_NOBODY, sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={**(env or os.environ), "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=120,
+        check=False,
+    )
+
+
 def shared_cache() -> Path:
     """The lab base cache of this machine's default data dir, so tests build it once."""
     env = {k: v for k, v in os.environ.items() if k not in ("GOVSEC_HOME", "GOVSEC_CACHE_DIR")}

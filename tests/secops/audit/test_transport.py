@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from secops.audit.facts import Facts
 from secops.audit.inventory import Target, load_targets
 from secops.audit.transport import TransportError, collect_local, collect_ssh
-from tests.conftest import Fleet
+from tests.conftest import Fleet, as_nobody
 
 pytestmark = pytest.mark.lab
 
@@ -79,23 +78,8 @@ def test_local_collection_as_root_and_as_nobody() -> None:
         "c = collect_local(); f = Facts.from_output(c.raw, c.boundary);"
         "print(f.is_root, f.has_shadow, len(f.sections))"
     )
-    result = subprocess.run(
-        [
-            "setpriv",
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--",
-            sys.executable,
-            "-c",
-            script,
-        ],
-        capture_output=True,
-        text=True,
-        cwd="/",
-        check=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+    result = as_nobody("-c", script)
+    assert result.returncode == 0, result.stderr
     is_root, has_shadow, sections = result.stdout.split()
     assert (is_root, has_shadow) == ("False", "False")
     assert int(sections) > 40

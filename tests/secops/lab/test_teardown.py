@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from secops.lab import proc
-from tests.conftest import FLEET_SUBNET, Fleet, govsec, lab_env, require_root
+from tests.conftest import FLEET_SUBNET, Fleet, as_nobody, govsec, lab_env, require_root
 
 pytestmark = pytest.mark.lab
 SUBNET = "10.213.201.0/24"
@@ -155,29 +155,7 @@ def test_non_root_is_refused_before_anything_is_made(tmp_path: Path) -> None:
     require_root()
     home = tmp_path / "home"
     env = lab_env(home, SUBNET)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    result = subprocess.run(
-        [
-            "setpriv",
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--",
-            sys.executable,
-            "-m",
-            "secops",
-            "lab",
-            "up",
-            "--hosts",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd="/",
-        timeout=60,
-        check=False,
-    )
+    result = as_nobody("-m", "secops", "lab", "up", "--hosts", "1", env=env)
     assert result.returncode == 1, result.stderr
     assert "the lab needs root" in result.stderr
     assert not home.exists()
