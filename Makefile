@@ -30,6 +30,7 @@ lint: setup
 	$(BIN)/ruff check secops monitors infra tests bench
 	$(BIN)/ruff format --check secops monitors infra tests bench
 	$(BIN)/mypy
+	$(BIN)/ansible-lint playbooks/
 
 bench: setup
 	$(BIN)/python bench/lab_up.py

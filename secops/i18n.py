@@ -168,6 +168,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "results: {results}\nreport: {report}",
         "zh": "结果:{results}\n报告:{report}",
     },
+    # harden
+    "harden.help": {
+        "en": "Harden hosts to the MLPS 2.0 level-2 or level-3 baseline (role mlps_baseline).",
+        "zh": "用 Ansible 角色 mlps_baseline 将主机加固到等保2.0第二级或第三级基线。",
+    },
+    "harden.title": {"en": "MLPS level {level} hardening", "zh": "等保第{level}级加固"},
+    "harden.artifacts": {
+        "en": "ansible-runner artifacts: {path}",
+        "zh": "ansible-runner 运行记录:{path}",
+    },
     # config
     "config.bad_yaml": {
         "en": "{file}: not valid YAML: {problem}",

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from secops import __version__
 from secops.cli import audit as audit_cli
+from secops.cli import harden as harden_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
 from secops.config import ConfigError, configured_lang
@@ -54,6 +55,7 @@ def build_app() -> typer.Typer:
 
     app.add_typer(lab_cli.build(), name="lab")
     app.command("audit", help=t("audit.help"))(audit_cli.audit)
+    app.command("harden", help=t("harden.help"))(harden_cli.harden)
     app.add_typer(report_cli.build(), name="report")
     return app
 

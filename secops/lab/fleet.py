@@ -46,6 +46,7 @@ MACHINE_TOOLS: dict[str, str] = {
 }  # fmt: skip
 HOST_MIB = 20  # a fresh host's upper layer is a few hundred KiB; room to install packages
 SSH_WAIT = 30.0
+SYSLOG_PORT = 5514  # `govsec siem listen` on the lab bridge receives what lab hosts forward
 
 Say = Callable[[str], None]
 
@@ -276,6 +277,7 @@ class Lab:
             inventory.InventoryFiles.beside(inventory_path),
             [inventory.InventoryHost(h.name, h.address, h.host_key) for h in state.hosts],
             key,
+            collector=f"{state.gateway}:{SYSLOG_PORT}",
         )
         return state
 

@@ -38,8 +38,10 @@ class InventoryFiles:
         return (self.inventory, self.known_hosts, self.ssh_config)
 
 
-def write(target: InventoryFiles, hosts: list[InventoryHost], key: Path) -> None:
-    """Write all three files, each atomically."""
+def write(
+    target: InventoryFiles, hosts: list[InventoryHost], key: Path, collector: str = ""
+) -> None:
+    """Write all three files, each atomically; ``collector`` is the lab's syslog sink."""
     target.inventory.parent.mkdir(parents=True, exist_ok=True)
     known = target.known_hosts.absolute()
     ssh_args = " ".join(
@@ -60,6 +62,8 @@ def write(target: InventoryFiles, hosts: list[InventoryHost], key: Path) -> None
                 "ansible_ssh_common_args": ssh_args,
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "govsec_lab": True,
+                # where hardened lab hosts forward their logs: this machine, on the lab bridge
+                **({"mlps_syslog_collector": collector} if collector else {}),
             },
             "children": {
                 "lab": {"hosts": {h.name: {"ansible_host": h.address} for h in hosts}},

@@ -12,7 +12,7 @@ HOSTS = [
 
 def write(tmp_path: Path) -> inventory.InventoryFiles:
     files = inventory.InventoryFiles.beside(tmp_path / "lab" / "hosts.yml")
-    inventory.write(files, HOSTS, tmp_path / "keys" / "admin")
+    inventory.write(files, HOSTS, tmp_path / "keys" / "admin", collector="10.213.0.1:5514")
     return files
 
 
@@ -29,6 +29,7 @@ def test_ansible_inventory_names_address_user_key_and_known_hosts(tmp_path: Path
     assert variables["ansible_ssh_private_key_file"] == str(tmp_path / "keys" / "admin")
     assert f"UserKnownHostsFile={files.known_hosts}" in variables["ansible_ssh_common_args"]
     assert "StrictHostKeyChecking=yes" in variables["ansible_ssh_common_args"]
+    assert variables["mlps_syslog_collector"] == "10.213.0.1:5514"
 
 
 def test_known_hosts_lists_name_and_address_with_the_generated_key(tmp_path: Path) -> None:

@@ -1,0 +1,107 @@
+"""How long `govsec harden` takes, and what Lynis thinks of the result.
+
+Fresh lab host to MLPS level 3 (target <= 120 s), 10 fresh hosts in parallel (target <= 5 min),
+and Lynis's hardening index inside a host before and after (target after >= 80). Runs the CLI
+as a user does, on a lab of its own (10.213.212.0/24) that it takes down at the end.
+
+    sudo .venv/bin/python bench/harden.py [--fleet 10] [--vars FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from secops import config
+
+SUBNET = "10.213.212.0/24"
+
+
+def govsec(env: dict[str, str], *args: str) -> tuple[float, int]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "secops", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return time.monotonic() - started, result.returncode
+
+
+def lynis_index(env: dict[str, str], host: str) -> int | None:
+    """Install Lynis in ``host`` through the lab's proxy; its hardening index."""
+    lab = [sys.executable, "-m", "secops", "lab", "exec", host, "--"]
+    for step in (
+        ["apt-get", "-q", "update"],
+        ["apt-get", "-q", "install", "-y", "--no-install-recommends", "lynis"],
+    ):
+        subprocess.run([*lab, *step], env=env, capture_output=True, check=False)
+    result = subprocess.run(
+        [*lab, "lynis", "audit", "system", "--quick", "--no-colors"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Hardening index\s*:\s*(\d+)", result.stdout)
+    return int(found.group(1)) if found else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fleet", type=int, default=10)
+    parser.add_argument("--vars", type=Path, help="extra variables file for govsec harden")
+    options = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("the lab needs root")
+    work = Path(tempfile.mkdtemp(prefix="govsec-bench-harden-"))
+    usual = config.cache_dir({k: v for k, v in os.environ.items() if k != "GOVSEC_HOME"})
+    env = dict(
+        os.environ,
+        GOVSEC_HOME=str(work / "home"),
+        GOVSEC_CACHE_DIR=str(usual),
+        GOVSEC_LAB_SUBNET=SUBNET,
+        GOVSEC_LANG="en",
+    )
+    inventory = work / "inventory" / "hosts.yml"
+    extra = ["-e", str(options.vars)] if options.vars else []
+    harden = ["harden", "-i", str(inventory), "--level", "3", "--quiet", *extra]
+    try:
+        govsec(env, "lab", "up", "--hosts", "2", "--quiet", "--inventory", str(inventory))
+        before = lynis_index(env, "lab02")
+        one, one_rc = govsec(env, *harden, "--limit", "lab01")
+        again, again_rc = govsec(env, *harden, "--limit", "lab01")
+        after = lynis_index(env, "lab01")
+        govsec(
+            env,
+            "lab",
+            "up",
+            "--hosts",
+            str(options.fleet),
+            "--quiet",
+            "--inventory",
+            str(inventory),
+        )
+        fleet, fleet_rc = govsec(env, *harden)
+    finally:
+        govsec(env, "lab", "down", "--quiet")
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"govsec harden — {platform.node()}, {os.cpu_count()} cores, Linux {platform.release()}")
+    print(f"fresh host to level 3        {one:7.1f} s  (target 120)  exit {one_rc}")
+    print(f"second run, same host        {again:7.1f} s               exit {again_rc}")
+    print(f"{options.fleet} fresh hosts in parallel  {fleet:7.1f} s  (target 300)  exit {fleet_rc}")
+    print(f"Lynis hardening index        before {before}  after {after}  (target after >= 80)")
+
+
+if __name__ == "__main__":
+    main()
