@@ -246,7 +246,9 @@ class Lab:
         net.create_bridge(self.net)
         state.proxy = proxy.start(
             self.home / "apt-cacher-ng",
-            self.cache / "apt-cacher-ng" / self.lab_id,
+            # by subnet, not lab id: labs never share a subnet at once, and a lab made again on
+            # the same subnet (tests, CI) finds the packages it fetched before
+            self.cache / "apt-cacher-ng" / str(self.net.subnet).replace("/", "_"),
             state.gateway,
             state.proxy_port,
             sources,
