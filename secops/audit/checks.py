@@ -1239,7 +1239,7 @@ def sudo_no_unrestricted_all(facts: Facts, params: Params) -> Outcome:
 
 @evaluator
 def admin_roles_separated(facts: Facts, params: Params) -> Outcome:
-    """Administration split between roles: nobody but root has ALL, and ≥ min_roles roles exist."""
+    """Administration split: only root and the admins group have ALL; ≥ min_roles scoped roles."""
     rules = sudo_rules(facts)
     if rules is None:
         return verdict(
@@ -1251,7 +1251,11 @@ def admin_roles_separated(facts: Facts, params: Params) -> Outcome:
     broad = sorted({p for r in rules if r.unrestricted for p in r.principals} - allowed)
     scoped = sorted({p for r in rules if not r.unrestricted for p in r.principals} - {"root"})
     evidence = [
-        ev(listing(broad) or "none", "/etc/sudoers, /etc/sudoers.d", "nobody but root with ALL"),
+        ev(
+            listing(broad) or "none",
+            "/etc/sudoers, /etc/sudoers.d",
+            f"ALL only for {listing(sorted(allowed))}",
+        ),
         ev(listing(scoped) or "none", "/etc/sudoers, /etc/sudoers.d", f">= {need} scoped roles"),
     ]
     return verdict(
