@@ -1,0 +1,266 @@
+"""`govsec harden` on fresh lab hosts: level 3 reached, idempotent, check mode, no lock-out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import govsec, lab_env, require_root
+from tests.secops.audit.test_audit_lab import LOGIN_RECORDS
+
+pytestmark = pytest.mark.lab
+SUBNET = "10.213.202.0/24"
+
+
+@dataclass(frozen=True)
+class Lab:
+    env: dict[str, str]
+    home: Path
+    inventory: Path
+    variables: Path
+
+    def harden(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        return govsec(
+            "harden",
+            "-i",
+            str(self.inventory),
+            "--format",
+            "json",
+            "-e",
+            str(self.variables),
+            *extra,
+            env=self.env,
+            timeout=600,
+        )
+
+    def exec(self, host: str, *argv: str) -> subprocess.CompletedProcess[str]:
+        return govsec("lab", "exec", host, "--", *argv, env=self.env)
+
+    def ssh(self, host: str, command: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                "ssh",
+                "-F",
+                str(self.inventory.with_name("ssh_config")),
+                "-o",
+                "BatchMode=yes",
+                *extra,
+                host,
+                command,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def upper(self, host: str) -> dict[str, tuple[int, int, bytes]]:
+        """Every file the host changed since it started, and its content.
+
+        Directories are left out (overlayfs copies a folder up when anything inside it is
+        touched, even with nothing changed); deletions show as whiteout devices and count.
+        """
+        root = self.home / "lab" / "hosts" / host / "upper"
+        found = {}
+        for path in sorted(root.rglob("*")):
+            relative = str(path.relative_to(root))
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if relative.startswith(LOGIN_RECORDS + BOOKKEEPING) or "/.ansible/" in relative:
+                continue
+            info = path.lstat()
+            content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+            found[relative] = (info.st_mode, info.st_size, content)
+        return found
+
+
+# written by the tools themselves while they only look: apt's caches and its solver log from
+# simulated installs, Ansible's temp folder in the login's home (matched above), /tmp
+BOOKKEEPING = ("var/cache/apt/", "var/log/apt/", "tmp/")
+
+
+def summary(result: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[type-arg]
+    assert result.stdout, result.stderr
+    found: dict = json.loads(result.stdout)  # type: ignore[type-arg]
+    return found
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    require_root()
+    home = tmp_path_factory.mktemp("harden-home")
+    env = lab_env(home, SUBNET)
+    inventory = home / "inventory" / "hosts.yml"
+    govsec(
+        "lab", "up", "--hosts", "2", "--quiet", "--inventory", str(inventory), env=env, check=True
+    )
+    keys = home / "admins"
+    keys.mkdir()
+    public = {}
+    for role in ("sysadmin", "secadmin", "audadmin"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / role)], check=True
+        )
+        public[role] = (keys / f"{role}.pub").read_text().strip()
+    variables = home / "vars.yml"
+    variables.write_text(yaml.safe_dump(admin_vars(public)))
+    try:
+        yield Lab(env, home, inventory, variables)
+    finally:
+        govsec("lab", "down", "--quiet", env=env)
+
+
+def admin_vars(keys: dict[str, str]) -> dict[str, object]:
+    """The three-administrator separation, asked for with a key per role."""
+    return {
+        "mlps_admin_accounts": [
+            {"name": role[:3] + "adm1", "role": role, "key": key} for role, key in keys.items()
+        ]
+    }
+
+
+@pytest.fixture(scope="module")
+def fresh_check(lab: Lab) -> dict:  # type: ignore[type-arg]
+    """--check on a fresh host (lab02): what it would change, and the host before and after."""
+    before = lab.upper("lab02")
+    result = lab.harden("--limit", "lab02", "--check")
+    return {"result": result, "before": before, "after": lab.upper("lab02")}
+
+
+@pytest.fixture(scope="module")
+def hardened(lab: Lab, fresh_check: dict) -> dict:  # type: ignore[type-arg]
+    first = lab.harden("--limit", "lab01")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    audit_dir = lab.home / "audit-after"
+    audit = govsec(
+        "audit",
+        "-i",
+        str(lab.inventory),
+        "--limit",
+        "lab01",
+        "--level",
+        "3",
+        "-o",
+        str(audit_dir),
+        "--quiet",
+        env=lab.env,
+        timeout=300,
+    )
+    assert audit.returncode in (0, 4), audit.stderr
+    return {"first": summary(first), "audit": json.loads((audit_dir / "results.json").read_text())}
+
+
+def test_check_on_a_fresh_host_reports_changes_and_changes_nothing(
+    fresh_check: dict,  # type: ignore[type-arg]
+) -> None:
+    result = fresh_check["result"]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert summary(result)["changed"] > 0
+    changed = {
+        k
+        for k in set(fresh_check["before"]) | set(fresh_check["after"])
+        if fresh_check["before"].get(k) != fresh_check["after"].get(k)
+    }
+    assert changed == set()
+
+
+# No internet here: ClamAV never gets its signed signature sets, so no scanner can run in the
+# lab (docs/harden.md, "Known limits"). Listed, asserted to be judged, and left open in issue 4.
+OFFLINE_GAPS = {"antimalware_present"}
+
+
+def test_level_3_makes_every_automated_check_pass(hardened: dict) -> None:  # type: ignore[type-arg]
+    host = hardened["audit"]["hosts"][0]
+    assert host["reachable"] and host["as_root"]
+    failing = [
+        (c["check_id"], c["status"], c["message"], c["evidence"])
+        for c in host["checks"]
+        if c["status"] not in ("pass", "na") and c["check_id"] not in OFFLINE_GAPS
+    ]
+    assert failing == []
+    judged = {c["check_id"]: c["status"] for c in host["checks"] if c["check_id"] in OFFLINE_GAPS}
+    assert set(judged.values()) <= {"pass", "fail"}  # judged on evidence, never an error
+    scored = sum(c["status"] in ("pass", "fail", "error") for c in host["checks"])
+    assert host["score"] >= 100 * (scored - len(OFFLINE_GAPS)) / scored
+    manual = [c for c in host["controls"] if c["verdict"] == "manual"]
+    assert manual  # listed for the assessor, never hidden
+
+
+def test_a_second_run_changes_nothing(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
+    again = lab.harden("--limit", "lab01")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert summary(again)["changed"] == 0
+
+
+def test_check_on_a_hardened_host_changes_nothing(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
+    check = lab.harden("--limit", "lab01", "--check")
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert summary(check)["changed"] == 0
+
+
+def test_admin_key_still_works_and_root_password_login_is_refused(
+    lab: Lab,
+    hardened: dict,  # type: ignore[type-arg]
+) -> None:
+    assert lab.ssh("lab01", "sudo -n id -u").stdout.strip() == "0"
+    root = lab.ssh(
+        "lab01",
+        "true",
+        "-l",
+        "root",
+        "-o",
+        "PreferredAuthentications=password",
+        "-o",
+        "NumberOfPasswordPrompts=0",
+    )
+    assert root.returncode == 255
+    assert "Permission denied" in root.stderr
+    effective = lab.exec("lab01", "sshd", "-T").stdout.lower().splitlines()
+    assert "permitrootlogin no" in effective
+
+
+def test_root_with_key_as_the_only_admin_path_is_refused_not_locked_out(
+    lab: Lab,
+    hardened: dict,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    key = (lab.home / "lab" / "keys" / "admin_ed25519.pub").read_text()
+    assert (
+        lab.exec(
+            "lab02",
+            "sh",
+            "-c",
+            "mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys"
+            " < /home/labadmin/.ssh/authorized_keys",
+        ).returncode
+        == 0
+    )
+    assert key.split()[1] in lab.exec("lab02", "cat", "/root/.ssh/authorized_keys").stdout
+    inventory = yaml.safe_load(lab.inventory.read_text())
+    inventory["all"]["vars"]["ansible_user"] = "root"
+    as_root = tmp_path / "hosts.yml"
+    as_root.write_text(yaml.safe_dump(inventory))
+    before = lab.exec("lab02", "sshd", "-T").stdout
+    result = govsec(
+        "harden",
+        "-i",
+        str(as_root),
+        "--limit",
+        "lab02",
+        "--format",
+        "json",
+        env=lab.env,
+        timeout=600,
+    )
+    assert result.returncode == 4, result.stdout[-2000:]
+    messages = " ".join(m for h in summary(result)["hosts"] for m in h["messages"])
+    assert "admin" in messages.lower()
+    assert lab.exec("lab02", "sshd", "-T").stdout == before
+    still = lab.ssh("lab02", "id -u", "-l", "root")
+    assert still.returncode == 0 and still.stdout.strip() == "0"
