@@ -16,11 +16,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from secops import config
+from labbench import lab_workspace, lynis  # beside this script
 
 SUBNET = "10.213.212.0/24"
 
@@ -38,21 +37,9 @@ def govsec(env: dict[str, str], *args: str) -> tuple[float, int]:
 
 
 def lynis_index(env: dict[str, str], host: str) -> int | None:
-    """Install Lynis in ``host`` through the lab's proxy; its hardening index."""
-    lab = [sys.executable, "-m", "secops", "lab", "exec", host, "--"]
-    for step in (
-        ["apt-get", "-q", "update"],
-        ["apt-get", "-q", "install", "-y", "--no-install-recommends", "lynis"],
-    ):
-        subprocess.run([*lab, *step], env=env, capture_output=True, check=False)
-    result = subprocess.run(
-        [*lab, "lynis", "audit", "system", "--quick", "--no-colors"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = re.search(r"Hardening index\s*:\s*(\d+)", result.stdout)
+    """Lynis's hardening index of ``host``."""
+    result = lynis(env, host)
+    found = re.search(r"Hardening index\s*:\s*(\d+)", result.stdout) if result else None
     return int(found.group(1)) if found else None
 
 
@@ -61,17 +48,7 @@ def main() -> None:
     parser.add_argument("--fleet", type=int, default=10)
     parser.add_argument("--vars", type=Path, help="extra variables file for govsec harden")
     options = parser.parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("the lab needs root")
-    work = Path(tempfile.mkdtemp(prefix="govsec-bench-harden-"))
-    usual = config.cache_dir({k: v for k, v in os.environ.items() if k != "GOVSEC_HOME"})
-    env = dict(
-        os.environ,
-        GOVSEC_HOME=str(work / "home"),
-        GOVSEC_CACHE_DIR=str(usual),
-        GOVSEC_LAB_SUBNET=SUBNET,
-        GOVSEC_LANG="en",
-    )
+    work, env = lab_workspace("govsec-bench-harden-", SUBNET)
     inventory = work / "inventory" / "hosts.yml"
     extra = ["-e", str(options.vars)] if options.vars else []
     harden = ["harden", "-i", str(inventory), "--level", "3", "--quiet", *extra]

@@ -1,0 +1,45 @@
+"""What the lab benchmarks share: a lab of their own, and Lynis inside a host."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from secops import config
+
+
+def lab_workspace(prefix: str, subnet: str) -> tuple[Path, dict[str, str]]:
+    """A fresh data dir on ``subnet`` that shares this machine's base cache; needs root."""
+    if os.geteuid() != 0:
+        raise SystemExit("the lab needs root")
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    usual = config.cache_dir({k: v for k, v in os.environ.items() if k != "GOVSEC_HOME"})
+    env = dict(
+        os.environ,
+        GOVSEC_HOME=str(work / "home"),
+        GOVSEC_CACHE_DIR=str(usual),
+        GOVSEC_LAB_SUBNET=subnet,
+        GOVSEC_LANG="en",
+    )
+    return work, env
+
+
+def lynis(env: dict[str, str], host: str) -> subprocess.CompletedProcess[str] | None:
+    """Install Lynis in ``host`` through the lab's proxy and run its quick audit there."""
+    lab = [sys.executable, "-m", "secops", "lab", "exec", host, "--"]
+    for step in (
+        ["apt-get", "-q", "update"],
+        ["apt-get", "-q", "install", "-y", "--no-install-recommends", "lynis"],
+    ):
+        if subprocess.run([*lab, *step], env=env, capture_output=True, check=False).returncode:
+            return None
+    return subprocess.run(
+        [*lab, "lynis", "audit", "system", "--quick", "--no-colors"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
