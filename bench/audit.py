@@ -15,27 +15,11 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 
-from labbench import lab_workspace, lynis  # beside this script
+from labbench import lab_workspace, lynis, timed  # beside this script
 
 SUBNET = "10.213.211.0/24"
-
-
-def govsec(env: dict[str, str], *args: str, check: bool = True) -> float:
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "secops", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    if check and result.returncode not in (0, 4):  # 4: the fleet scores under --fail-under
-        raise SystemExit(f"govsec {' '.join(args)} exited {result.returncode}")
-    return time.monotonic() - started
 
 
 def main() -> None:
@@ -48,7 +32,7 @@ def main() -> None:
     fleet: list[float] = []
     single: list[float] = []
     try:
-        govsec(
+        timed(
             env,
             "lab",
             "up",
@@ -60,7 +44,7 @@ def main() -> None:
         )
         for run in range(options.runs):
             fleet.append(
-                govsec(
+                timed(
                     env,
                     "audit",
                     "-i",
@@ -70,10 +54,11 @@ def main() -> None:
                     "--quiet",
                     "-o",
                     str(work / f"fleet{run}"),
-                )
+                    ok=(0, 4),  # 4: under --fail-under is fine here
+                )[0]
             )
             single.append(
-                govsec(
+                timed(
                     env,
                     "audit",
                     "-i",
@@ -85,14 +70,15 @@ def main() -> None:
                     "lab01",
                     "-o",
                     str(work / f"one{run}"),
-                )
+                    ok=(0, 4),  # 4: under --fail-under is fine here
+                )[0]
             )
         results = json.loads((work / "fleet0" / "results.json").read_text())
         per_host = [h["seconds"] for h in results["hosts"]]
         checks = len(results["hosts"][0]["checks"])
         lynis = lynis_quick(env)
     finally:
-        govsec(env, "lab", "down", "--quiet", check=False)
+        timed(env, "lab", "down", "--quiet", ok=None)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"govsec audit — {platform.node()}, {os.cpu_count()} cores, Linux {platform.release()}")

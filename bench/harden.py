@@ -14,26 +14,11 @@ import os
 import platform
 import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from labbench import lab_workspace, lynis  # beside this script
+from labbench import lab_workspace, lynis, timed  # beside this script
 
 SUBNET = "10.213.212.0/24"
-
-
-def govsec(env: dict[str, str], *args: str) -> tuple[float, int]:
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "secops", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    return time.monotonic() - started, result.returncode
 
 
 def lynis_index(env: dict[str, str], host: str) -> int | None:
@@ -53,12 +38,12 @@ def main() -> None:
     extra = ["-e", str(options.vars)] if options.vars else []
     harden = ["harden", "-i", str(inventory), "--level", "3", "--quiet", *extra]
     try:
-        govsec(env, "lab", "up", "--hosts", "2", "--quiet", "--inventory", str(inventory))
+        timed(env, "lab", "up", "--hosts", "2", "--quiet", "--inventory", str(inventory))
         before = lynis_index(env, "lab02")
-        one, one_rc = govsec(env, *harden, "--limit", "lab01")
-        again, again_rc = govsec(env, *harden, "--limit", "lab01")
+        one, one_rc = timed(env, *harden, "--limit", "lab01", ok=None)
+        again, again_rc = timed(env, *harden, "--limit", "lab01", ok=None)
         after = lynis_index(env, "lab01")
-        govsec(
+        timed(
             env,
             "lab",
             "up",
@@ -68,9 +53,9 @@ def main() -> None:
             "--inventory",
             str(inventory),
         )
-        fleet, fleet_rc = govsec(env, *harden)
+        fleet, fleet_rc = timed(env, *harden, ok=None)
     finally:
-        govsec(env, "lab", "down", "--quiet")
+        timed(env, "lab", "down", "--quiet", ok=None)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"govsec harden — {platform.node()}, {os.cpu_count()} cores, Linux {platform.release()}")

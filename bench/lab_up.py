@@ -18,25 +18,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from labbench import timed  # beside this script
 
 from secops import config
 
 SUBNET = "10.213.210.0/24"
 TARGETS = {"cold, 3 hosts": 90.0, "warm, 3 hosts": 10.0, "warm, 20 hosts": 30.0}
-
-
-def govsec(env: dict[str, str], *args: str) -> float:
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "secops", *args],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    return time.monotonic() - started
 
 
 def healthy(env: dict[str, str], hosts: int) -> bool:
@@ -55,13 +44,13 @@ def measure(env: dict[str, str], hosts: int, runs: int, inventory: Path) -> list
     times = []
     for _ in range(runs):
         times.append(
-            govsec(
+            timed(
                 env, "lab", "up", "--hosts", str(hosts), "--quiet", "--inventory", str(inventory)
-            )
+            )[0]
         )
         if not healthy(env, hosts):
             raise SystemExit(f"lab up --hosts {hosts} finished but the lab is not healthy")
-        govsec(env, "lab", "down", "--quiet")
+        timed(env, "lab", "down", "--quiet")
     return times
 
 
@@ -87,10 +76,10 @@ def main() -> None:
             results["cold, 3 hosts"] = measure(env, 3, 1, inventory)
         results["warm, 3 hosts"] = measure(env, 3, options.runs, inventory)
         results["warm, 20 hosts"] = measure(env, 20, options.runs, inventory)
-        started = time.monotonic()
-        govsec(env, "lab", "up", "--hosts", "20", "--quiet", "--inventory", str(inventory))
-        up_seconds = time.monotonic() - started
-        down_seconds = govsec(env, "lab", "down", "--quiet")
+        up_seconds, _ = timed(
+            env, "lab", "up", "--hosts", "20", "--quiet", "--inventory", str(inventory)
+        )
+        down_seconds, _ = timed(env, "lab", "down", "--quiet")
     finally:
         subprocess.run(
             [sys.executable, "-m", "secops", "lab", "down", "--quiet"], env=env, check=False

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from secops import config
@@ -43,3 +44,21 @@ def lynis(env: dict[str, str], host: str) -> subprocess.CompletedProcess[str] | 
         text=True,
         check=False,
     )
+
+
+def timed(env: dict[str, str], *args: str, ok: tuple[int, ...] | None = (0,)) -> tuple[float, int]:
+    """Wall time and exit status of one ``govsec`` command run as a user runs it.
+
+    Stops the benchmark on an exit status not in ``ok`` (None: any status is reported).
+    """
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "secops", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    if ok is not None and result.returncode not in ok:
+        raise SystemExit(f"govsec {' '.join(args)} exited {result.returncode}")
+    return time.monotonic() - started, result.returncode

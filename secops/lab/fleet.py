@@ -220,10 +220,6 @@ class Lab:
             found.init.pid, argv, enter.host_environment(os.environ.get("TERM"))
         )
 
-    def state(self) -> LabState | None:
-        """The recorded state, or None when no lab is up."""
-        return self._load_state()
-
     # -- building -----------------------------------------------------------------------
 
     def _start(
