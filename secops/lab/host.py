@@ -84,34 +84,36 @@ def prepare(
         owner=(uid, gid),
         dir_mode=0o700,
     )
-    files_.write("etc/apt/sources.list", "# govsec lab: see sources.list.d/debian.sources\n")
-    files_.write("etc/apt/sources.list.d/debian.sources", deb822(sources))
+    files_.write("etc/apt/sources.list", sources_list(sources))
     files_.write(
         "etc/apt/apt.conf.d/01govsec-lab-proxy",
         f"// govsec lab: packages come through this machine; the host has no route out.\n"
-        f'Acquire::http::Proxy "{proxy_url}";\n',
+        f'Acquire::http::Proxy "{proxy_url}";\n'
+        # Ten hosts revalidating one index in the same second can make apt-cacher-ng answer
+        # one of them with an error and half-close the connection, on which a pipelining
+        # apt then waits forever: one request at a time, a bounded wait, and retries.
+        'Acquire::http::Pipeline-Depth "0";\n'
+        'Acquire::http::Timeout "30";\n'
+        'Acquire::Retries "3";\n',
     )
     return public_key
 
 
-def deb822(sources: list[AptSource]) -> str:
+def sources_list(sources: list[AptSource]) -> str:
     """The machine's Debian sources for a lab host, as http through the proxy.
 
-    An https mirror is fetched over https by the proxy; the host asks the proxy in plain http
-    (apt's signatures, not the transport, vouch for the packages).
+    One-line format in /etc/apt/sources.list, as Debian 12's installer writes it (tools such as
+    Lynis look for the security suite there). An https mirror is fetched over https by the
+    proxy; the host asks the proxy in plain http (apt's signatures vouch for the packages).
     """
-    blocks = []
+    lines = ["# Written by govsec lab from this machine's apt sources."]
     for source in sources:
-        lines = [
-            "Types: deb",
-            f"URIs: http://{source.host_path}/",
-            f"Suites: {' '.join(source.suites)}",
-            "Components: main",
-        ]
-        if source.signed_by and "\n" not in source.signed_by:
-            lines.append(f"Signed-By: {source.signed_by}")
-        blocks.append("\n".join(lines) + "\n")
-    return "# Written by govsec lab from this machine's apt sources.\n" + "\n".join(blocks)
+        options = ""
+        if source.signed_by and "\n" not in source.signed_by and " " not in source.signed_by:
+            options = f"[signed-by={source.signed_by}] "
+        for suite in source.suites:
+            lines.append(f"deb {options}http://{source.host_path}/ {suite} main")
+    return "\n".join(lines) + "\n"
 
 
 def start(spec: HostSpec, base: Path, lab_id: str) -> tuple[ProcRef, ProcRef]:
