@@ -43,9 +43,8 @@ import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
 admins = [{"name": r[:3] + "adm1", "role": r, "key": (out / "admins" / f"{r}.pub").read_text().strip()}
           for r in ("sysadmin", "secadmin", "audadmin")]
-# no internet here: ClamAV's updater points at a mirror on the lab bridge that serves nothing
-(out / "harden-vars.json").write_text(json.dumps({"mlps_admin_accounts": admins,
-                                                  "mlps_clamav_mirror": "http://10.213.0.1:8099"}))
+# no internet here, so no ClamAV mirror: clamd runs on the site's own signatures
+(out / "harden-vars.json").write_text(json.dumps({"mlps_admin_accounts": admins}))
 PY
 govsec harden -i inventories/lab/hosts.yml --level 3 -e "$out/harden-vars.json"
 

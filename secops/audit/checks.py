@@ -1070,6 +1070,50 @@ def pam_mfa_module(facts: Facts, params: Params) -> Outcome:
     return verdict(bool(found) or two, evidence, "SSH logins need only one factor")
 
 
+@evaluator
+def login_source_ban(facts: Facts, params: Params) -> Outcome:
+    """Addresses that keep failing SSH logins are banned for a while (fail2ban's sshd jail).
+
+    pam_faillock locks an account; this stops one source trying many accounts.
+    """
+    found = installed(facts, params["packages"])
+    if not found:
+        seen = ev("not installed", "packages", listing(params["packages"]))
+        return verdict(False, [seen], "nothing bans sources of repeated failed logins")
+    ok, evidence = service_state(facts, params["services"])
+    enabled = jail_option(facts, params["jail"], "enabled")
+    value = enabled.value if enabled else "false (jail.conf default)"
+    evidence.append(ev(value, enabled.source if enabled else FAIL2BAN_JAILS[0], "true"))
+    jail_on = enabled is not None and enabled.value.strip().lower() in ("true", "yes", "1")
+    failed = "fail2ban is not running" if not ok else f"the {params['jail']} jail is off"
+    return verdict(ok and jail_on, evidence, failed)
+
+
+# the order fail2ban reads its jail files in (jail.conf itself sets every jail off)
+FAIL2BAN_JAILS = (
+    "/etc/fail2ban/jail.d/*.conf",
+    "/etc/fail2ban/jail.local",
+    "/etc/fail2ban/jail.d/*.local",
+)
+
+
+def jail_option(facts: Facts, jail: str, key: str) -> Setting | None:
+    """A fail2ban jail option, [DEFAULT] included; the last file read wins."""
+    found: dict[str, Setting] = {}
+    for pattern in FAIL2BAN_JAILS:
+        for path, text in facts.texts(pattern):
+            section = ""
+            for number, raw in enumerate(text.splitlines(), start=1):
+                line = raw.split("#", 1)[0].split(";", 1)[0].strip()
+                if line.startswith("[") and line.endswith("]"):
+                    section = line[1:-1].strip()
+                elif "=" in line and section in ("DEFAULT", jail):
+                    name, value = (part.strip() for part in line.split("=", 1))
+                    if name.lower() == key:
+                        found[section] = Setting(value, f"{path}:{number}")
+    return found.get(jail) or found.get("DEFAULT")
+
+
 # =============================================================================================
 # 访问控制 access control
 # =============================================================================================
@@ -2045,6 +2089,92 @@ def sysctl_tcp_syncookies(facts: Facts, params: Params) -> Outcome:
     return sysctl_check(facts, ["net.ipv4.tcp_syncookies"], params["allowed"])
 
 
+@evaluator
+def sshd_forwarding_disabled(facts: Facts, params: Params) -> Outcome:
+    """No TCP, agent or X11 forwarding, no tunnels, no compression: an admin shell only."""
+    outcomes = [
+        sshd_choice(facts, key, [want], SSHD_FEATURE_DEFAULTS.get(key, want))
+        for key, want in params["settings"].items()
+    ]
+    if any(o.status == "na" for o in outcomes):
+        return outcomes[0]
+    failed = [o.message for o in outcomes if o.status != "pass"]
+    evidence = [e for o in outcomes for e in o.evidence]
+    return verdict(not failed, evidence, "; ".join(failed))
+
+
+# OpenSSH 9.x compiled-in values of the options above (sshd_config(5))
+SSHD_FEATURE_DEFAULTS = {
+    "allowtcpforwarding": "yes",
+    "allowagentforwarding": "yes",
+    "x11forwarding": "no",
+    "permittunnel": "no",
+    "compression": "yes",
+}
+
+
+@evaluator
+def auto_security_updates(facts: Facts, params: Params) -> Outcome:
+    """Security updates install themselves: unattended-upgrades (Debian) or dnf-automatic."""
+    if not debian_family(facts):
+        if not installed(facts, params["rpm_packages"]):
+            seen = ev("not installed", "packages", listing(params["rpm_packages"]))
+            return verdict(False, [seen], "dnf-automatic is not installed")
+        timers = facts.timers()
+        on = [t for t in params["rpm_timers"] if timers.get(t.removesuffix(".timer"))]
+        seen = ev(listing(on) or "no timer enabled", "systemctl", listing(params["rpm_timers"]))
+        return verdict(bool(on), [seen], "dnf-automatic is not scheduled")
+    found = installed(facts, params["packages"])
+    if not found:
+        seen = ev("not installed", "packages", listing(params["packages"]))
+        return verdict(False, [seen], "unattended-upgrades is not installed")
+    evidence = [ev(f"{found[0][0]} {found[0][1]}", "packages", "installed")]
+    periodic = apt_setting(facts, "APT::Periodic::Unattended-Upgrade")
+    if periodic is None:
+        evidence.append(ev("(not set: never)", APT_CONF, 'APT::Periodic::Unattended-Upgrade "1"'))
+        return verdict(False, evidence, "unattended-upgrades never runs")
+    days = as_int(periodic.value)
+    evidence.append(ev(periodic.value, periodic.source, "at least every 1 day(s)"))
+    return verdict(days is not None and days >= 1, evidence, "unattended-upgrades never runs")
+
+
+APT_CONF = "/etc/apt/apt.conf.d/*"
+_APT_SETTING = re.compile(r'^([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;')
+
+
+def apt_setting(facts: Facts, key: str) -> Setting | None:
+    """A flat ``Key "value";`` apt setting; files are read in name order, the last one wins."""
+    found = None
+    for line in facts.lines([APT_CONF]):
+        match = _APT_SETTING.match(line.value)
+        if match and match.group(1).lower() == key.lower():
+            found = Setting(match.group(2), line.source)
+    return found
+
+
+@evaluator
+def unused_kernel_modules_disabled(facts: Facts, params: Params) -> Outcome:
+    """Removable storage and rarely used protocols cannot be loaded (modprobe ``install``)."""
+    disabled: dict[str, Setting] = {}
+    for line in facts.lines(["/etc/modprobe.d/*.conf"]):
+        words = line.value.split()
+        if len(words) >= 3 and words[0] == "install" and words[2] in MODPROBE_REFUSE:
+            disabled.setdefault(words[1].replace("-", "_"), line)
+    missing = [m for m in params["modules"] if m.replace("-", "_") not in disabled]
+    evidence = [
+        ev(disabled[key].value, disabled[key].source, f"install {m} /bin/false")
+        for m in params["modules"]
+        if (key := m.replace("-", "_")) in disabled
+    ]
+    if missing:
+        evidence.append(ev(listing(missing), "/etc/modprobe.d", "install MODULE /bin/false"))
+    return verdict(not missing, evidence, f"loadable on demand: {listing(missing)}")
+
+
+# what an ``install`` line may run instead of loading the module
+MODPROBE_REFUSE = frozenset({"/bin/false", "/usr/bin/false", "/bin/true", "/usr/bin/true"})
+
+
 # =============================================================================================
 # 恶意代码防范 malicious code, 可信验证 trusted verification
 # =============================================================================================
@@ -2061,10 +2191,32 @@ def antimalware_present(facts: Facts, params: Params) -> Outcome:
         good, seen = service_state(facts, [product["service"]])
         evidence += [ev(f"{found[0][0]} {found[0][1]}", "packages", "installed"), *seen]
         ok = ok or good
+    if any(p["package"].startswith("clamav") for p in params["products"]):
+        evidence += clamav_databases(facts)
     if not evidence:
         names = ", ".join(p["package"] for p in params["products"])
         evidence = [ev("none installed", "packages", f"one of {names}")]
     return verdict(ok, evidence, "no anti-malware or allow-listing product is active")
+
+
+CLAMAV_DB = re.compile(r"^[\w.-]+\.(cvd|cld|cud|ndb|hdb|hsb|ldb|mdb|msb)$")
+
+
+def clamav_databases(facts: Facts) -> list[Evidence]:
+    """What ClamAV scans with: the vendor's signed sets, or the site's own signatures only.
+
+    Not judged here (signature currency is the assessor's evidence for ce.mw.a), but shown.
+    """
+    section = facts.section("cmd:clamav_db")
+    if section is None or section.rc != 0:
+        return []
+    names = [n for n in section.text.split() if CLAMAV_DB.match(n)]
+    vendor = [n for n in names if n.split(".")[0] in ("main", "daily")]
+    if vendor:
+        seen = f"vendor sets: {listing(vendor)}"
+    else:
+        seen = f"site signatures only: {listing(names)}" if names else "no signature database"
+    return [ev(seen, "/var/lib/clamav", "the vendor's main and daily sets, kept current")]
 
 
 @evaluator
@@ -2118,6 +2270,29 @@ def grub_password(facts: Facts, params: Params) -> Outcome:
 @evaluator
 def grub_cfg_permissions(facts: Facts, params: Params) -> Outcome:
     return mode_outcome(facts, params, ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"], "grub.cfg")
+
+
+@evaluator
+def package_files_verified(facts: Facts, params: Params) -> Outcome:
+    """Installed files are checked against their packages' digests on a schedule.
+
+    RPM verifies itself (``rpm -Va``); Debian needs debsums, with its cron check on.
+    """
+    if not debian_family(facts):
+        return na("rpm -V verifies installed files against the package database")
+    found = installed(facts, params["packages"])
+    if not found:
+        seen = ev("not installed", "packages", listing(params["packages"]))
+        return verdict(False, [seen], "nothing verifies installed files")
+    evidence = [ev(f"{found[0][0]} {found[0][1]}", "packages", "installed")]
+    setting = facts.key_values(DEBSUMS_DEFAULTS).get("CRON_CHECK")
+    value = setting.value.strip().strip("\"'") if setting else "never"
+    where = setting.source if setting else DEBSUMS_DEFAULTS
+    evidence.append(ev(value, where, " or ".join(params["schedules"])))
+    return verdict(value in params["schedules"], evidence, "debsums never runs")
+
+
+DEBSUMS_DEFAULTS = "/etc/default/debsums"
 
 
 # =============================================================================================

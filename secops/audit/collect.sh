@@ -185,6 +185,8 @@ file /etc/issue
 file /etc/issue.net
 file /etc/hosts.allow
 file /etc/hosts.deny
+file /etc/fail2ban/jail.local
+files /etc/fail2ban/jail.d/*.conf /etc/fail2ban/jail.d/*.local
 
 # security audit and logs
 file /etc/audit/auditd.conf
@@ -226,8 +228,11 @@ section cmd:service_status have service --status-all
 section cmd:systemctl_timers have systemctl list-unit-files --type=timer --no-legend --no-pager
 section cmd:cron_aide cron_grep aide
 section cmd:ps ps -eo user=,comm=,args=
+section cmd:clamav_db ls -1 /var/lib/clamav
 section cmd:packages packages
 section cmd:security_index security_index
+files /etc/apt/apt.conf.d/*
+file /etc/default/debsums
 section cmd:apt_lists stat -c '%Y|%n' /var/lib/apt/lists/*Release
 section cmd:listening have ss -H -tulnp
 section cmd:nft have nft list ruleset

@@ -243,6 +243,10 @@ class Facts:
                         out.append(Setting(line, f"{path}:{number}"))
         return out
 
+    def texts(self, pattern: str) -> list[tuple[str, str]]:
+        """(path, text) of the files a path or a glob names, in name order."""
+        return self.files(pattern) if "*" in pattern else self._one(pattern)
+
     def _one(self, path: str) -> list[tuple[str, str]]:
         text = self.file(path)
         return [] if text is None else [(path, text)]
@@ -280,6 +284,10 @@ class Facts:
             if len(parts) == 2:
                 found.setdefault(parts[0], Setting(parts[1].strip(), setting.source))
         return found
+
+    def key_values(self, path: str) -> dict[str, Setting]:
+        """A shell-style ``KEY=value`` file (/etc/default/*) as KEY -> value."""
+        return _key_values(self.lines([path]), "=")
 
     def useradd_defaults(self) -> dict[str, Setting]:
         """/etc/default/useradd as KEY -> value."""
