@@ -43,6 +43,8 @@ def main() -> None:
         one, one_rc = timed(env, *harden, "--limit", "lab01", ok=None)
         again, again_rc = timed(env, *harden, "--limit", "lab01", ok=None)
         after = lynis_index(env, "lab01")
+        # a fleet of fresh hosts: the two above are hardened or carry Lynis
+        timed(env, "lab", "down", "--quiet")
         timed(
             env,
             "lab",

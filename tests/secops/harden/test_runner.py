@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from secops.harden import runner
-from secops.harden.runner import HardenError, HostSummary, Progress
+from secops.harden.runner import HardenError, HostSummary, Progress, strategy_env
 
 
 def event(kind: str, host: str = "lab01", task: str = "Set PASS_MAX_DAYS", **res: object) -> dict:  # type: ignore[type-arg]
@@ -50,3 +50,12 @@ def test_missing_inventory_and_variables_file_are_named(tmp_path: Path) -> None:
     inventory.write_text("all: {hosts: {h: {}}}\n")
     with pytest.raises(HardenError, match="no such variables file"):
         runner.run_harden(inventory, tmp_path, level=3, extra_vars_files=(tmp_path / "v.yml",))
+
+
+def test_mitogen_runs_the_playbook_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOVSEC_HARDEN_MITOGEN", raising=False)
+    found = strategy_env()
+    assert found["ANSIBLE_STRATEGY"] == "mitogen_linear"
+    assert (Path(found["ANSIBLE_STRATEGY_PLUGINS"]) / "mitogen_linear.py").is_file()
+    monkeypatch.setenv("GOVSEC_HARDEN_MITOGEN", "0")
+    assert strategy_env() == {}
