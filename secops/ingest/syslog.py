@@ -1,0 +1,208 @@
+"""Syslog framing: RFC 3164 (BSD, as rsyslog writes files) and RFC 5424.
+
+``frame`` splits a line into header fields and the program's message. BSD timestamps carry
+no year and no zone: ``infer_timestamp`` takes the year of the reference time (minus one
+when that would put the line more than a day in the future, which is what a December line
+read in January means; plus one for a January line read just before midnight on New Year's
+Eve) and the zone given, else the machine's local zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    )
+}
+FACILITIES = (
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+    "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+)  # fmt: skip
+SEVERITIES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+FUTURE_SLACK = timedelta(days=1)  # clocks and queues skew; more than this means last year
+
+_PRI = re.compile(r"<(\d{1,3})>")
+_BSD_TS = re.compile(r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? +")
+# rsyslog's RSYSLOG_FileFormat and journald's short-iso: a full RFC 3339 stamp
+_ISO_TS = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +"
+)
+_HOST = re.compile(r"([^\s:\[\]]{1,255}) +")
+# tag: "sshd[123]:", "sshd(pam_unix)[123]:", "kernel:", "syslogd 1.4.1: restart."
+_TAG = re.compile(
+    r"(?P<app>[\w.@/-]{1,64})(?:\((?P<sub>[\w.:-]{1,64})\))?(?:\[(?P<pid>[^\]\s]{1,20})\])?"
+    r"(?::(?: |$)|(?= ))"
+)
+_HOSTLESS = re.compile(r"[\w.@/-]{1,64}(?:\([\w.:-]{1,64}\))?(?:\[[^\]\s]{1,20}\])?:(?: |$)")
+_5424 = re.compile(r"(\d{1,2}) (\S{1,64}) (\S{1,255}) (\S{1,48}) (\S{1,128}) (\S{1,32}) ")
+_SD_ID = re.compile(r"\[([^\s\]=\"]{1,32})")
+_SD_PARAM = re.compile(r" ([^\s\]=\"]{1,32})=\"((?:[^\"\\\]]|\\.)*)\"")
+_SD_UNESCAPE = re.compile(r"\\([\"\\\]])")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """The syslog header of one line and the message it carries."""
+
+    message: str
+    timestamp: datetime | None = None
+    hostname: str | None = None
+    appname: str | None = None
+    procid: str | None = None
+    subsystem: str | None = None  # the "pam_unix" of "sshd(pam_unix)[1]:"
+    msgid: str | None = None
+    priority: int | None = None
+    version: int | None = None  # 1 for RFC 5424, None for BSD
+    structured_data: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def facility(self) -> int | None:
+        return None if self.priority is None else self.priority >> 3
+
+    @property
+    def severity(self) -> int | None:
+        return None if self.priority is None else self.priority & 7
+
+
+def frame(line: str, reference: datetime, tz: tzinfo | None = None) -> Frame | None:
+    """Split ``line`` into a syslog header and message, or None if it is not framed.
+
+    Args:
+        line: one decoded line.
+        reference: when the line was received; gives BSD timestamps their year.
+        tz: the zone of BSD timestamps; None means the machine's local zone.
+    """
+    priority: int | None = None
+    pos = 0
+    pri = _PRI.match(line)
+    if pri is not None and int(pri.group(1)) <= 191:
+        priority, pos = int(pri.group(1)), pri.end()
+        rfc5424 = _5424.match(line, pos)
+        if rfc5424 is not None and rfc5424.group(1) != "0":
+            return _frame_5424(line, priority, rfc5424)
+    bsd = _BSD_TS.match(line, pos)
+    stamp: datetime | None
+    if bsd is not None:
+        stamp = infer_timestamp(bsd, reference, tz)
+    else:
+        iso = _ISO_TS.match(line, pos)
+        if iso is None:
+            return None
+        bsd = iso
+        stamp = parse_iso(iso.group(1), tz)
+    return _frame_bsd(line, bsd.end(), priority, stamp)
+
+
+def _frame_bsd(line: str, pos: int, priority: int | None, stamp: datetime | None) -> Frame:
+    hostname: str | None = None
+    if _HOSTLESS.match(line, pos) is None:
+        host = _HOST.match(line, pos)
+        if host is not None:
+            hostname, pos = host.group(1), host.end()
+    tag = _TAG.match(line, pos)
+    if tag is None:
+        return Frame(line[pos:].strip(), stamp, hostname, priority=priority)
+    return Frame(
+        message=line[tag.end() :].lstrip(" "),
+        timestamp=stamp,
+        hostname=hostname,
+        appname=tag.group("app"),
+        procid=tag.group("pid"),
+        subsystem=tag.group("sub"),
+        priority=priority,
+    )
+
+
+def _frame_5424(line: str, priority: int, head: re.Match[str]) -> Frame | None:
+    version, stamp, host, app, procid, msgid = head.groups()
+    pos = head.end()
+    structured: dict[str, dict[str, str]] = {}
+    if line.startswith("-", pos):
+        pos += 1
+    else:
+        parsed = _structured_data(line, pos)
+        if parsed is None:
+            return None
+        structured, pos = parsed
+    message = line[pos + 1 :] if line.startswith(" ", pos) else line[pos:]
+    return Frame(
+        message=message.removeprefix("\ufeff"),  # RFC 5424 marks UTF-8 with a BOM
+        timestamp=None if stamp == "-" else parse_iso(stamp, None),
+        hostname=_nil(host),
+        appname=_nil(app),
+        procid=_nil(procid),
+        msgid=_nil(msgid),
+        priority=priority,
+        version=int(version),
+        structured_data=structured,
+    )
+
+
+def _structured_data(line: str, pos: int) -> tuple[dict[str, dict[str, str]], int] | None:
+    elements: dict[str, dict[str, str]] = {}
+    while (sd_id := _SD_ID.match(line, pos)) is not None:
+        params: dict[str, str] = {}
+        pos = sd_id.end()
+        while (param := _SD_PARAM.match(line, pos)) is not None:
+            params[param.group(1)] = _SD_UNESCAPE.sub(r"\1", param.group(2))
+            pos = param.end()
+        if not line.startswith("]", pos):
+            return None
+        elements[sd_id.group(1)] = params
+        pos += 1
+    return (elements, pos) if elements else None
+
+
+def _nil(value: str) -> str | None:
+    return None if value == "-" else value
+
+
+def infer_timestamp(
+    match: re.Match[str], reference: datetime, tz: tzinfo | None
+) -> datetime | None:
+    """The aware datetime of a BSD timestamp match (month, day, h, m, s, fraction).
+
+    The year is the latest that does not put the line more than a day after the reference:
+    the reference's own year, the year before for a December line read in January, the year
+    after for a January line from a clock a little ahead on New Year's Eve. A Feb 29 goes
+    back to the last leap year.
+    """
+    month = MONTHS.get(match.group(1))
+    if month is None:
+        return None
+    day, hour, minute, second = (int(g) for g in match.group(2, 3, 4, 5))
+    micro = int((match.group(6) or "0").ljust(6, "0"))
+    ref = reference.astimezone(tz) if tz is not None else reference.astimezone()
+    for year in range(ref.year + 1, ref.year - 8, -1):
+        try:
+            naive = datetime(year, month, day, hour, minute, second, micro)
+        except ValueError:
+            if month == 2 and day == 29:
+                continue
+            return None
+        stamp = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+        if stamp - reference <= FUTURE_SLACK:
+            return stamp
+    return None
+
+
+def parse_iso(text: str, tz: tzinfo | None) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime; a stamp with no zone takes ``tz``."""
+    head, dot, rest = text.partition(".")
+    if dot:  # Python takes at most 6 fraction digits
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        rest = rest[: min(digits, 6)] + rest[digits:]
+        text = f"{head}.{rest}"
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=tz) if tz is not None else stamp.astimezone()
+    return stamp
