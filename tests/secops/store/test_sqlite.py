@@ -1,0 +1,166 @@
+"""SQLite store: durability, a store that is down, schema guard, the FTS index kept in step."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from secops.store.base import StoreError, StoreUnavailable
+from secops.store.sqlite import SqliteStore
+from tests.conftest import AS_NOBODY, ROOT
+from tests.secops.store.events import event
+
+WRITE_AND_DIE = """
+import os, signal, sys
+from secops.store.sqlite import SqliteStore
+from tests.secops.store.events import event
+store = SqliteStore(__import__("pathlib").Path(sys.argv[1]))
+result = store.put([event(n) for n in range(int(sys.argv[2]))])
+print(result.created, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no close(), no checkpoint: what a crash leaves
+"""
+
+PUT_ONE = """
+import sys
+from pathlib import Path
+from secops.store.base import StoreUnavailable
+from secops.store.sqlite import SqliteStore
+from tests.secops.store.events import event
+try:
+    SqliteStore(Path(sys.argv[1])).put([event(99)])
+except StoreUnavailable as exc:
+    print("unavailable:", exc.message)
+"""
+
+
+def run_python(code: str, *args: str, prefix: list[str] | None = None) -> str:
+    result = subprocess.run(
+        [*(prefix or []), sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=60,
+        check=False,
+    )
+    return result.stdout + result.stderr
+
+
+def test_a_killed_writer_loses_nothing_it_committed(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    out = run_python(WRITE_AND_DIE, str(path), "500")
+    assert out.strip() == "500"
+    with SqliteStore(path) as store:
+        assert store.stats().total == 500
+        assert store.put([event(n) for n in range(500)]).duplicates == 500
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory that the user nobody can reach (tmp_path's parents are root's, 0700)."""
+    work = Path(tempfile.mkdtemp(prefix="govsec-store-", dir="/tmp"))
+    work.chmod(0o755)
+    yield work
+    shutil.rmtree(work)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+def test_a_read_only_directory_is_unavailable_and_keeps_what_it_has(shared_dir: Path) -> None:
+    path = shared_dir / "siem" / "events.db"
+    with SqliteStore(path) as store:
+        store.put([event(n) for n in range(10)])
+    path.parent.chmod(0o555)
+    path.chmod(0o444)
+    out = run_python(PUT_ONE, str(path), prefix=AS_NOBODY)
+    assert out.startswith(f"unavailable: cannot open the event store {path}:"), out
+    path.parent.chmod(0o700)
+    with SqliteStore(path) as store:
+        assert store.stats().total == 10
+
+
+def test_a_full_disk_is_unavailable_and_the_batch_is_not_half_written(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SqliteStore(path) as store:
+        store.put([event(n) for n in range(10)])
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        # SQLite's own page cap fails writes exactly as a full disk does (SQLITE_FULL)
+        store._db.execute(f"PRAGMA max_page_count={pages}")
+        big = [event(n, message="x" * 4000) for n in range(10, 200)]
+        with pytest.raises(StoreUnavailable, match=f"{path}.*full") as caught:
+            store.put(big)
+        assert caught.value.hint is not None
+        assert store.stats().total == 10
+        store._db.execute("PRAGMA max_page_count=1073741823")
+        assert store.put(big).created == 190
+
+
+def test_a_store_removed_while_open_refuses_to_write(tmp_path: Path) -> None:
+    path = tmp_path / "siem" / "events.db"
+    store = SqliteStore(path)
+    store.put([event(1)])
+    shutil.rmtree(path.parent)
+    with pytest.raises(StoreUnavailable, match=str(path)):
+        store.put([event(2)])
+    store.close()
+
+
+def test_an_unopenable_path_is_unavailable_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    path = tmp_path / "file" / "events.db"
+    with pytest.raises(StoreUnavailable, match=str(path)):
+        SqliteStore(path)
+
+
+def test_a_file_that_is_not_a_database_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    path.write_bytes(b"this is no database" * 100)
+    with pytest.raises(StoreUnavailable, match=str(path)):
+        SqliteStore(path)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version=99")
+    with pytest.raises(StoreError, match="schema version 99"):
+        SqliteStore(path)
+
+
+def test_the_full_text_index_stays_consistent_through_put_and_purge(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SqliteStore(path) as store:
+        store.put([event(n, message=f"word{n % 7} \x00 {n}") for n in range(3000)])
+        store.put([event(n) for n in range(2500, 3500)])
+        no_message = event(4000)
+        del no_message["message"]
+        store.put([no_message])
+        store.purge(event_time(1500))
+        db = store._db
+        db.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+        assert store.stats().total == 3500 - 1500 + 1
+        assert len(store.search("word3", limit=10_000)) == len(
+            [n for n in range(1500, 2500) if n % 7 == 3]
+        ) + len([n for n in range(2500, 3000) if n % 7 == 3])
+
+
+def event_time(n: int) -> datetime:
+    return datetime.fromisoformat(event(n)["@timestamp"])
+
+
+def test_another_process_reads_while_this_one_writes(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SqliteStore(path) as writer, SqliteStore(path) as reader:
+        writer.put([event(n) for n in range(100)])
+        assert reader.stats().total == 100
+        writer.put([event(n) for n in range(100, 150)])
+        assert len(reader.search("password", limit=1000)) == 150
