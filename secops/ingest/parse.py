@@ -27,7 +27,7 @@ from secops.ingest.parsers import (
     systemd,
     web,
 )
-from secops.ingest.text import MAX_LINE_CHARS, decode_line
+from secops.ingest.text import MAX_LINE_CHARS, decode, decode_line
 
 Parser = Callable[[str, str | None], Fields | None]
 
@@ -81,34 +81,33 @@ def parse_line(
         return _parse(line, host, reference, tz, source)
     except Exception:  # a parser bug must cost one line its fields, never the line
         text = decode_line(line if isinstance(line, str | bytes) else repr(line))
-        event = _base(text.text, [*text.tags, "unparsed", "parser_error"], reference, tz, host)
+        event = _base(text.text, [*text.tags, "unparsed", "parser_error"], host)
         event["event"]["dataset"] = "unparsed"
-        return finish(event)
+        return finish(_received(event, reference, tz))
 
 
 def _parse(
     line: str | bytes, host: str | None, reference: datetime, tz: tzinfo | None, source: str | None
 ) -> Event:
-    text = decode_line(line)
-    event = _base(text.text, list(text.tags), reference, tz, host)
-    hint = (source or "").lower()
-    if not hint.startswith(("nginx", "apache", "audit")):
-        framed = syslog.frame(text.text, reference, tz)
-        if framed is not None:
-            return finish(_framed(event, framed, tz))
-    if _unframed(event, text.text, tz, hint):
-        return finish(event)
-    event["event"]["dataset"] = "unparsed"
-    event["tags"].append("unparsed")
-    return finish(event)
+    text, tags = decode(line)
+    if source is None or not source.lower().startswith(("nginx", "apache", "audit")):
+        header = syslog.split(text, reference, tz)
+        if header is not None:
+            event = _framed(text, list(tags), host, header, tz)
+            return finish(
+                event if header.timestamp is not None else _received(event, reference, tz)
+            )
+    event = _base(text, list(tags), host)
+    if not _unframed(event, text, tz, (source or "").lower()):
+        event["event"]["dataset"] = "unparsed"
+        event["tags"].append("unparsed")
+    return finish(_received(event, reference, tz))
 
 
-def _base(
-    text: str, tags: list[str], reference: datetime, tz: tzinfo | None, host: str | None
-) -> Event:
-    stamp = reference.astimezone(tz) if tz is not None else reference.astimezone()
+def _base(text: str, tags: list[str], host: str | None) -> Event:
+    # "@timestamp" first, as events show it; _received() fills it if nothing else does
     event: Event = {
-        "@timestamp": stamp,
+        "@timestamp": None,
         "event": {"kind": "event", "original": text},
         "message": text,
         "tags": tags,
@@ -118,57 +117,78 @@ def _base(
     return event
 
 
-def _framed(event: Event, framed: syslog.Frame, tz: tzinfo | None) -> Event:
-    if framed.timestamp is not None:
-        event["@timestamp"] = framed.timestamp
-    else:
-        event["tags"].append("no_timestamp")
-    if framed.hostname:
-        event["host"] = {"hostname": framed.hostname, "name": framed.hostname}
-    message = framed.message
-    event["message"] = message
-    expand(event, _syslog_fields(framed))
-    repeated = _REPEATED.match(message)
-    if repeated is not None:
-        event["labels"] = {"repeated": repeated.group(1)}
-        message = repeated.group(2)
-    dataset, fields = _dispatch(framed, message, tz)
-    event["event"]["dataset"] = dataset
-    if fields is not None:
-        event["event"]["dataset"] = fields.pop("event.dataset", dataset)
-        if "process.command_line" in fields and "process" in event:
-            # sudo and cron log the command they start: the logger is its parent
-            event["process"] = {"parent": event["process"]}
-        expand(event, fields)
+def _received(event: Event, reference: datetime, tz: tzinfo | None) -> Event:
+    """Time the event by its receipt when the line gave no time."""
+    if event["@timestamp"] is None:
+        event["@timestamp"] = reference.astimezone(tz) if tz is not None else reference.astimezone()
     return event
 
 
-def _syslog_fields(framed: syslog.Frame) -> Fields:
-    fields: Fields = {
-        "process.name": framed.appname,
-        "process.pid": to_int(framed.procid),
-        "log.syslog.appname": framed.appname,
-        "log.syslog.procid": framed.procid,
-        "log.syslog.msgid": framed.msgid,
-        "log.syslog.hostname": framed.hostname,
-        "log.syslog.version": None if framed.version is None else str(framed.version),
-        "log.syslog.structured_data": framed.structured_data or None,
-    }
-    facility, severity = framed.facility, framed.severity
-    if facility is not None and severity is not None:
-        fields |= {
-            "log.syslog.priority": framed.priority,
-            "log.syslog.facility.code": facility,
-            "log.syslog.facility.name": syslog.FACILITIES[facility],
-            "log.syslog.severity.code": severity,
-            "log.syslog.severity.name": syslog.SEVERITIES[severity],
-            "log.level": syslog.SEVERITIES[severity],
-        }
-    return fields
+def _framed(
+    text: str, tags: list[str], host: str | None, framed: syslog.Header, tz: tzinfo | None
+) -> Event:
+    """The event of a framed line: _base() with the header's time, host and message."""
+    message, stamp, hostname, appname, _, subsystem, *_, iso = framed
+    if stamp is None:
+        tags.append("no_timestamp")
+    about: dict[str, Any] = {"kind": "event", "original": text}
+    event: Event = {"@timestamp": iso or stamp, "event": about, "message": message, "tags": tags}
+    if host := hostname or host:  # the line's own host wins over the reader's
+        event["host"] = {"hostname": host, "name": host}
+    _put_syslog(event, framed)
+    repeated = _REPEATED.match(message) if message.startswith("message repeated ") else None
+    if repeated is not None:
+        event["labels"] = {"repeated": repeated.group(1)}
+        message = repeated.group(2)
+    dataset, fields = _dispatch(appname, subsystem, message, tz)
+    if fields is None:
+        about["dataset"] = dataset
+        return event
+    about["dataset"] = fields.pop("event.dataset", dataset)
+    if "process.command_line" in fields and "process" in event:
+        # sudo and cron log the command they start: the logger is its parent
+        event["process"] = {"parent": event["process"]}
+    return expand(event, fields)
 
 
-def _dispatch(framed: syslog.Frame, message: str, tz: tzinfo | None) -> tuple[str, Fields | None]:
-    app = (framed.appname or "").lower()
+def _put_syslog(event: Event, framed: syslog.Header) -> None:
+    """The framing fields: process.name/pid, log.syslog.*, log.level.
+
+    Built as nested dicts directly (every framed line has them), in the order and with the
+    skipping of empty values that ``expand`` of the dotted names would give.
+    """
+    _, _, hostname, appname, procid, _, msgid, priority, version, structured, _ = framed
+    pid = to_int(procid)
+    if appname:
+        event["process"] = {"name": appname, "pid": pid} if pid is not None else {"name": appname}
+    elif pid is not None:
+        event["process"] = {"pid": pid}
+    header: dict[str, Any]
+    if version is None and appname and procid and hostname:  # "host app[pid]:", the usual
+        header = {"appname": appname, "procid": procid, "hostname": hostname}
+    else:
+        values = (appname, procid, msgid, hostname, None if version is None else str(version))
+        names = ("appname", "procid", "msgid", "hostname", "version")
+        header = {name: value for name, value in zip(names, values, strict=True) if value}
+        if structured:
+            header["structured_data"] = structured
+    if priority is None:
+        if header:
+            event["log"] = {"syslog": header}
+        return
+    facility, severity = priority >> 3, priority & 7
+    header["priority"] = priority
+    header["facility"] = {"code": facility, "name": syslog.FACILITIES[facility]}
+    header["severity"] = {"code": severity, "name": syslog.SEVERITIES[severity]}
+    event["log"] = {"syslog": header, "level": syslog.SEVERITIES[severity]}
+
+
+def _dispatch(
+    appname: str | None, subsystem: str | None, message: str, tz: tzinfo | None
+) -> tuple[str, Fields | None]:
+    app = appname or ""
+    if not app.islower():  # most are: spare the copy
+        app = app.lower()
     if app == "kernel":
         message = kernel.strip_uptime(message)
     if app in AUDIT_PROGRAMS or message.startswith("audit: type="):
@@ -176,10 +196,10 @@ def _dispatch(framed: syslog.Frame, message: str, tz: tzinfo | None) -> tuple[st
     known = PROGRAMS.get(app)
     if known is not None:
         dataset, parser = known
-        return dataset, parser(message, framed.subsystem)
+        return dataset, parser(message, subsystem)
     if app in WEB_PROGRAMS:
         return _web(message, tz, WEB_PROGRAMS[app])
-    found = pam.parse(message, framed.subsystem)
+    found = pam.parse(message, subsystem)
     if found is not None:
         return pam.DATASET, found
     return "syslog", None

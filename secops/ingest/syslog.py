@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 MONTHS = {
     m: i + 1
@@ -29,6 +30,7 @@ FUTURE_SLACK = timedelta(days=1)  # clocks and queues skew; more than this means
 
 _PRI = re.compile(r"<(\d{1,3})>")
 _BSD_TS = re.compile(r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? +")
+_BSD_STAMP = r"[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"  # _BSD_TS, ungrouped
 # rsyslog's RSYSLOG_FileFormat and journald's short-iso: a full RFC 3339 stamp
 _ISO_TS = re.compile(
     r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +"
@@ -40,6 +42,16 @@ _TAG = re.compile(
     r"(?::(?: |$)|(?= ))"
 )
 _HOSTLESS = re.compile(r"[\w.@/-]{1,64}(?:\([\w.:-]{1,64}\))?(?:\[[^\]\s]{1,20}\])?:(?: |$)")
+# The usual "Mmm dd hh:mm:ss host tag[pid]: " in one match, where _BSD_TS matches, _HOSTLESS
+# fails and _HOST then _TAG match: a hostless tag's first run of host characters ends at ":"
+# or "[", never at the space _HOST needs, so no lookahead for it is required. Every run is
+# possessive (it cannot give back: the character after it is never one it takes), which
+# changes no match, only the time.
+_BSD_HOST_TAG = re.compile(
+    rf"(?P<stamp>{_BSD_STAMP}) ++(?P<host>[^\s:\[\]]{{1,255}}+) ++"
+    r"(?P<app>[\w.@/-]{1,64}+)(?:\((?P<sub>[\w.:-]{1,64}+)\))?(?:\[(?P<pid>[^\]\s]{1,20}+)\])?"
+    r"(?::(?: |$)|(?= ))"
+)
 _5424 = re.compile(r"(\d{1,2}) (\S{1,64}) (\S{1,255}) (\S{1,48}) (\S{1,128}) (\S{1,32}) ")
 _SD_ID = re.compile(r"\[([^\s\]=\"]{1,32})")
 _SD_PARAM = re.compile(r" ([^\s\]=\"]{1,32})=\"((?:[^\"\\\]]|\\.)*)\"")
@@ -70,6 +82,25 @@ class Frame:
         return None if self.priority is None else self.priority & 7
 
 
+class Header(NamedTuple):
+    """:class:`Frame`'s fields as a plain tuple, plus the timestamp as events show it.
+
+    What :func:`parse_line` reads for every line: a tuple costs a tenth of a frozen dataclass.
+    """
+
+    message: str
+    timestamp: datetime | None = None
+    hostname: str | None = None
+    appname: str | None = None
+    procid: str | None = None
+    subsystem: str | None = None
+    msgid: str | None = None
+    priority: int | None = None
+    version: int | None = None
+    structured_data: dict[str, dict[str, str]] | None = None
+    iso: str | None = None  # timestamp.isoformat(timespec="microseconds"), when known
+
+
 def frame(line: str, reference: datetime, tz: tzinfo | None = None) -> Frame | None:
     """Split ``line`` into a syslog header and message, or None if it is not framed.
 
@@ -78,28 +109,45 @@ def frame(line: str, reference: datetime, tz: tzinfo | None = None) -> Frame | N
         reference: when the line was received; gives BSD timestamps their year.
         tz: the zone of BSD timestamps; None means the machine's local zone.
     """
+    header = split(line, reference, tz)
+    if header is None:
+        return None
+    return Frame(*header[:9], structured_data=header.structured_data or {})
+
+
+def split(line: str, reference: datetime, tz: tzinfo | None = None) -> Header | None:
+    """:func:`frame`, as a :class:`Header`."""
     priority: int | None = None
     pos = 0
-    pri = _PRI.match(line)
+    pri = _PRI.match(line) if line.startswith("<") else None
     if pri is not None and int(pri.group(1)) <= 191:
         priority, pos = int(pri.group(1)), pri.end()
         rfc5424 = _5424.match(line, pos)
         if rfc5424 is not None and rfc5424.group(1) != "0":
             return _frame_5424(line, priority, rfc5424)
+    usual = _BSD_HOST_TAG.match(line, pos)
+    if usual is not None:
+        text, host, app, sub, pid = usual.groups()
+        stamp, iso = _bsd_timestamp(text, line, pos, reference, tz) or (None, None)
+        message = line[usual.end() :].lstrip(" ")
+        # tuple.__new__: the generated Header() costs twice as much, on every framed line
+        return tuple.__new__(
+            Header, (message, stamp, host, app, pid, sub, None, priority, None, None, iso)
+        )
     bsd = _BSD_TS.match(line, pos)
-    stamp: datetime | None
     if bsd is not None:
-        stamp = infer_timestamp(bsd, reference, tz)
-    else:
-        iso = _ISO_TS.match(line, pos)
-        if iso is None:
-            return None
-        bsd = iso
-        stamp = parse_iso(iso.group(1), tz)
-    return _frame_bsd(line, bsd.end(), priority, stamp)
+        text = line[pos : max(bsd.end(5), bsd.end(6))]
+        stamp, iso = _bsd_timestamp(text, line, pos, reference, tz) or (None, None)
+        return _frame_bsd(line, bsd.end(), priority, stamp, iso)
+    iso_stamp = _ISO_TS.match(line, pos)
+    if iso_stamp is None:
+        return None
+    return _frame_bsd(line, iso_stamp.end(), priority, parse_iso(iso_stamp.group(1), tz), None)
 
 
-def _frame_bsd(line: str, pos: int, priority: int | None, stamp: datetime | None) -> Frame:
+def _frame_bsd(
+    line: str, pos: int, priority: int | None, stamp: datetime | None, iso: str | None
+) -> Header:
     hostname: str | None = None
     if _HOSTLESS.match(line, pos) is None:
         host = _HOST.match(line, pos)
@@ -107,19 +155,13 @@ def _frame_bsd(line: str, pos: int, priority: int | None, stamp: datetime | None
             hostname, pos = host.group(1), host.end()
     tag = _TAG.match(line, pos)
     if tag is None:
-        return Frame(line[pos:].strip(), stamp, hostname, priority=priority)
-    return Frame(
-        message=line[tag.end() :].lstrip(" "),
-        timestamp=stamp,
-        hostname=hostname,
-        appname=tag.group("app"),
-        procid=tag.group("pid"),
-        subsystem=tag.group("sub"),
-        priority=priority,
-    )
+        return Header(line[pos:].strip(), stamp, hostname, priority=priority, iso=iso)
+    app, sub, pid = tag.group("app", "sub", "pid")
+    message = line[tag.end() :].lstrip(" ")
+    return Header(message, stamp, hostname, app, pid, sub, None, priority, None, None, iso)
 
 
-def _frame_5424(line: str, priority: int, head: re.Match[str]) -> Frame | None:
+def _frame_5424(line: str, priority: int, head: re.Match[str]) -> Header | None:
     version, stamp, host, app, procid, msgid = head.groups()
     pos = head.end()
     structured: dict[str, dict[str, str]] = {}
@@ -130,9 +172,11 @@ def _frame_5424(line: str, priority: int, head: re.Match[str]) -> Frame | None:
         if parsed is None:
             return None
         structured, pos = parsed
-    message = line[pos + 1 :] if line.startswith(" ", pos) else line[pos:]
-    return Frame(
-        message=message.removeprefix("\ufeff"),  # RFC 5424 marks UTF-8 with a BOM
+    # rsyslog's RSYSLOG_SyslogProtocol23Format writes " %msg%", and msg keeps the space that
+    # followed the legacy tag: the message starts after every leading space, not just one
+    message = line[pos:].lstrip(" ")
+    return Header(
+        message=message.removeprefix("\ufeff").lstrip(" "),  # RFC 5424 marks UTF-8 with a BOM
         timestamp=None if stamp == "-" else parse_iso(stamp, None),
         hostname=_nil(host),
         appname=_nil(app),
@@ -161,6 +205,47 @@ def _structured_data(line: str, pos: int) -> tuple[dict[str, dict[str, str]], in
 
 def _nil(value: str) -> str | None:
     return None if value == "-" else value
+
+
+@dataclass(slots=True)
+class _Context:
+    """The reference and zone lines are being framed with, and the BSD stamps seen so far.
+
+    A reader hands over a whole read with one receive time, and a log has many lines per
+    second: each distinct stamp text is inferred once per (reference, zone).
+    """
+
+    reference: datetime
+    tz: tzinfo | None
+    stamps: dict[str, tuple[datetime, str] | None]
+
+
+_MAX_STAMPS = 16384
+_UNKNOWN: tuple[datetime, str] = (datetime.min, "")  # a cache miss, told apart from None
+_context = _Context(datetime.min, None, {})
+
+
+def _bsd_timestamp(
+    text: str, line: str, pos: int, reference: datetime, tz: tzinfo | None
+) -> tuple[datetime, str] | None:
+    """:func:`infer_timestamp` of the BSD stamp ``text`` at ``line[pos:]``, and its ISO form.
+
+    Cached per stamp text for the current (reference, zone): a log has many lines a second.
+    """
+    global _context
+    context = _context
+    if context.reference is not reference or context.tz is not tz:
+        context = _context = _Context(reference, tz, {})
+    known = context.stamps.get(text, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
+    match = _BSD_TS.match(line, pos)
+    stamp = None if match is None else infer_timestamp(match, reference, tz)
+    known = None if stamp is None else (stamp, stamp.isoformat(timespec="microseconds"))
+    if len(context.stamps) >= _MAX_STAMPS:
+        context.stamps.clear()
+    context.stamps[text] = known
+    return known
 
 
 def infer_timestamp(

@@ -37,23 +37,38 @@ def decode_line(raw: str | bytes, max_chars: int = MAX_LINE_CHARS) -> Text:
         The text with invalid UTF-8 and control characters escaped as ``\\xNN``, and tags
         among ``invalid_utf8``, ``control_chars`` and ``truncated``.
     """
-    tags: list[str] = []
-    if isinstance(raw, bytes | bytearray):
-        # cut before decoding so a huge line costs no more than a short one
+    return Text(*decode(raw, max_chars))
+
+
+def decode(raw: str | bytes, max_chars: int = MAX_LINE_CHARS) -> tuple[str, tuple[str, ...]]:
+    """:func:`decode_line` as a plain (text, tags) pair, for the per-line hot path."""
+    if isinstance(raw, bytes):
+        if len(raw) > max_chars * 4 + 2:  # cut before decoding: a huge line costs no more
+            raw = raw[: max_chars * 4 + 2]
+        text = raw.decode("utf-8", "surrogateescape")
+    elif isinstance(raw, bytearray):
         text = bytes(raw[: max_chars * 4 + 2]).decode("utf-8", "surrogateescape")
     else:
         text = raw
     text = text.rstrip("\r\n")
     if len(text) > max_chars:
         text = text[:max_chars]
-        tags.append("truncated")
+        if text.isprintable():
+            return text, ("truncated",)
+        return _escape(text, ["truncated"])
+    if text.isprintable():  # no control character, no surrogate: the usual case, one scan
+        return text, ()
+    return _escape(text, [])
+
+
+def _escape(text: str, tags: list[str]) -> tuple[str, tuple[str, ...]]:
     if _SURROGATE.search(text):
         text = _SURROGATE.sub(_escape_surrogate, text)
         tags.append("invalid_utf8")
     if _CONTROL.search(text):
         text = _CONTROL.sub(_escape_control, text)
         tags.append("control_chars")
-    return Text(text, tuple(tags))
+    return text, tuple(tags)
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:

@@ -40,38 +40,46 @@ def parse(message: str, subsystem: str | None = None) -> Fields | None:
         message: the syslog message.
         subsystem: the module named in an old-style tag (``sshd(pam_unix)``), if any.
     """
-    fields: Fields = {"event.dataset": DATASET}
-    head = _HEAD.match(message)
+    fields: Fields
+    head = _HEAD.match(message) if message.startswith("pam_") else None
     if head is not None:
         module, service, facility = head.groups()
-        fields |= {"pam.module": module, "pam.service": service, "pam.type": facility}
+        fields = {
+            "event.dataset": DATASET,
+            "pam.module": module,
+            "pam.service": service,
+            "pam.type": facility,
+        }
         message = message[head.end() :]
     elif subsystem is not None and subsystem.startswith("pam_"):
-        fields["pam.module"] = subsystem
-    elif not message.startswith("PAM "):
+        fields = {"event.dataset": DATASET, "pam.module": subsystem}
+    elif not message.startswith("PAM "):  # the one form with no module named
         return None
+    else:
+        fields = {"event.dataset": DATASET}
     found = _classify(message)
-    return None if found is None else fields | found
+    if found is None:
+        return None
+    fields |= found
+    return fields
 
 
 def _classify(message: str) -> Fields | None:
     if (m := _AUTH_FAILURE.match(message)) is not None:
         logname, _uid, _euid, tty, ruser, rhost, name = m.groups()
-        return (
-            kind("authentication", "start", "authentication_failure", "failure")
-            | user(name)
-            | user(ruser, "source.user")
-            | {"pam.tty": tty, "pam.logname": logname}
-            | address("source", rhost)
-        )
+        fields = kind("authentication", "start", "authentication_failure", "failure")
+        fields |= user(name)
+        fields |= user(ruser, "source.user")
+        fields |= {"pam.tty": tty, "pam.logname": logname}
+        fields |= address("source", rhost)
+        return fields
     if (m := _MORE.match(message)) is not None:
         count, _logname, _uid, _euid, tty, _ruser, rhost, name = m.groups()
-        return (
-            kind("authentication", "start", "authentication_failure", "failure")
-            | user(name)
-            | address("source", rhost)
-            | {"pam.failures": int(count), "pam.tty": tty}
-        )
+        fields = kind("authentication", "start", "authentication_failure", "failure")
+        fields |= user(name)
+        fields |= address("source", rhost)
+        fields |= {"pam.failures": int(count), "pam.tty": tty}
+        return fields
     if message.startswith("check pass; user unknown"):
         return kind("authentication", "start", "user_unknown", "failure")
     if (m := _SESSION_OPENED.match(message)) is not None:

@@ -29,9 +29,9 @@ _TOO_MANY = re.compile(
     r"Disconnecting(?: (invalid user|authenticating user|user) (.*) (\S+) port (\d+))?:? "
     r"Too many authentication failures(?: for (?:invalid user )?(.*?))?(?: \[preauth\])?$"
 )
-_RECEIVED_DISCONNECT = re.compile(
-    r"Received disconnect from (\S+)(?: port (\d+))?: ?(\d+): (.*?)(?: \[preauth\])?$"
-)
+# the reason runs to the end; a trailing " [preauth]" is cut off after the match, which is
+# what a lazy "(.*?)(?: \[preauth\])?$" does at twice the cost
+_RECEIVED_DISCONNECT = re.compile(r"Received disconnect from (\S+)(?: port (\d+))?: ?(\d+): (.*)$")
 _CLOSED = re.compile(
     r"(Disconnected from|Connection closed by|Connection reset by)"
     r"(?: (invalid user|authenticating user|user) (.*?))? (\S+?)(?: port (\d+))?(?: \[preauth\])?$"
@@ -50,6 +50,7 @@ _LISTENING = re.compile(r"Server listening on (\S+) port (\d+)")
 _SIGNAL = re.compile(r"Received signal (\d+); terminating")
 _STARTING = re.compile(r"Starting session: (.*) for (\S+) from (\S+) port (\d+)")
 _CLOSE_SESSION = re.compile(r"Close session: user (\S+) from (\S+) port (\d+)")
+_NET_WORDS = ("kex_exchange_identification:", "ssh_dispatch_run_fatal:")  # _NET_ERROR's
 _NET_ERROR = re.compile(
     r"(?:kex_exchange_identification: |ssh_dispatch_run_fatal: |Write failed: |Read error from )"
 )
@@ -58,10 +59,13 @@ _NET_ERROR = re.compile(
 def parse(message: str, subsystem: str | None = None) -> Fields | None:
     """ECS fields for an sshd message, or None."""
     level = None
-    for prefix in ("error: ", "fatal: "):
-        if message.startswith(prefix):
-            level, message = prefix[:-2], message[len(prefix) :]
-    found = pam.parse(message, subsystem)
+    if message.startswith(("error: ", "fatal: ")):
+        for prefix in ("error: ", "fatal: "):
+            if message.startswith(prefix):
+                level, message = prefix[:-2], message[len(prefix) :]
+    found = None
+    if subsystem is not None or message.startswith(("pam_", "PAM ")):  # what pam.parse needs
+        found = pam.parse(message, subsystem)
     if found is None:
         found = _first(message)
     if found is not None and level is not None:
@@ -70,7 +74,8 @@ def parse(message: str, subsystem: str | None = None) -> Fields | None:
 
 
 def _first(message: str) -> Fields | None:
-    for rule in _RULES:
+    space = message.find(" ")
+    for rule in _BY_WORD.get(message[:space] if space >= 0 else message, ()):
         found = rule(message)
         if found is not None:
             return found
@@ -89,8 +94,10 @@ def _auth(message: str) -> Fields | None:
         "ssh_login" if verdict != "Postponed" else "ssh_login_postponed",
         "success" if accepted else None if verdict in ("Postponed", "Partial") else "failure",
     )
-    fields |= user(name) | address("source", ip, port)
-    fields |= {"sshd.method": method, "network.protocol": "ssh" if protocol else None}
+    fields |= user(name)
+    fields |= address("source", ip, port)
+    fields["sshd.method"] = method
+    fields["network.protocol"] = "ssh" if protocol else None
     if key_type is not None:
         fields |= {"sshd.key.type": key_type, "sshd.key.fingerprint": fingerprint}
     if invalid:
@@ -101,12 +108,11 @@ def _auth(message: str) -> Fields | None:
 def _invalid(message: str) -> Fields | None:
     m = _INVALID.match(message)
     if m is not None:
-        return (
-            kind("authentication", "start", "ssh_invalid_user", "failure")
-            | user(m.group(1))
-            | address("source", m.group(2), m.group(3))
-            | {"sshd.invalid_user": True}
-        )
+        fields = kind("authentication", "start", "ssh_invalid_user", "failure")
+        fields |= user(m.group(1))
+        fields |= address("source", m.group(2), m.group(3))
+        fields["sshd.invalid_user"] = True
+        return fields
     m = _INPUT_INVALID.match(message)
     if m is not None:
         fields = kind("authentication", "start", "ssh_invalid_user", "failure")
@@ -133,14 +139,10 @@ def _disconnect(message: str) -> Fields | None:
     if m is not None:
         ip, port, code, reason = m.groups()
         fields = kind("network", "connection end", "ssh_disconnect")
-        return (
-            fields
-            | address("source", ip, port)
-            | {
-                "sshd.disconnect.code": int(code),
-                "sshd.disconnect.reason": reason,
-            }
-        )
+        fields |= address("source", ip, port)
+        reason = reason.removesuffix(" [preauth]")
+        fields |= {"sshd.disconnect.code": int(code), "sshd.disconnect.reason": reason}
+        return fields
     m = _CLOSED.match(message)
     if m is not None:
         what, _, name, ip, port = m.groups()
@@ -206,12 +208,30 @@ def _daemon(message: str) -> Fields | None:
     return None
 
 
-_RULES: tuple[Callable[[str], Fields | None], ...] = (
-    _auth,
-    _invalid,
-    _disconnect,
-    _break_in,
-    _too_many,
-    _connection,
-    _daemon,
+Rule = Callable[[str], Fields | None]
+
+# Each rule with the first words its anchored patterns can start with, in the order the rules
+# are tried: a message is offered only to the rules that can match its first word.
+_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
+    (("Accepted", "Failed", "Postponed", "Partial"), _auth),
+    (("Invalid", "invalid", "input_userauth_request:"), _invalid),
+    (("Received", "Disconnected", "Connection"), _disconnect),
+    (("reverse", "Address"), _break_in),
+    (("maximum", "Disconnecting", "Disconnecting:"), _too_many),
+    (
+        ("Did", "banner", "Unable", "Connection", "Timeout", "Write", "Read", *_NET_WORDS),
+        _connection,
+    ),
+    (("Server", "Received", "Starting", "Close"), _daemon),
 )
+
+
+def _by_word(rules: tuple[tuple[tuple[str, ...], Rule], ...]) -> dict[str, tuple[Rule, ...]]:
+    index: dict[str, tuple[Rule, ...]] = {}
+    for words, rule in rules:
+        for word in words:
+            index[word] = (*index.get(word, ()), rule)
+    return index
+
+
+_BY_WORD = _by_word(_RULES)

@@ -99,3 +99,17 @@ def test_unframed_returns_none() -> None:
     assert frame("just some text", RECEIVED, CST) is None
     assert frame("<999>Nov 21 07:59:01 h p: m", RECEIVED, CST) is None
     assert frame("<13>1 2026-11-21T08:00:00Z h a p m [broken", RECEIVED, CST) is None
+
+
+def test_rsyslog_protocol23_format_keeps_no_leading_space() -> None:
+    """rsyslog's RSYSLOG_SyslogProtocol23Format puts two spaces before the message."""
+    from secops.ingest.parse import parse_line
+
+    line = (
+        "<38>1 2026-11-21T09:20:00.123456+00:00 lab01 sshd 123 - -  Accepted publickey for "
+        "labadmin from 10.213.203.1 port 50122 ssh2: ED25519 SHA256:xxx"
+    )
+    event = parse_line(line)
+    assert event["message"].startswith("Accepted publickey")
+    assert event["event"]["action"] == "ssh_login"
+    assert event["user"]["name"] == "labadmin"

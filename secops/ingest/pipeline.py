@@ -1,0 +1,491 @@
+"""The intake pipeline: lines -> events with ids -> batches -> the store -> checkpoints.
+
+    pipeline = Pipeline(open_store(url), checkpoints=Checkpoints(path), quarantine=Quarantine(dir))
+    tailer = FileTailer(Path("/var/log/auth.log"), pipeline.checkpoints)
+    pipeline.committers.append(tailer.committed)
+    run_tail(pipeline, [Source(tailer)], stop)
+
+Order is what makes it crash-safe (docs/siem-design.md): a batch goes to
+``EventStore.put`` first, its refused events to the quarantine (fsynced), and only then do
+the readers' checkpoints move and get committed. A crash anywhere replays at most the batch
+in flight; ids make the replay land on the events already stored.
+
+Quarantine: a line beyond the readers' hard limit (:data:`~secops.ingest.readers.
+MAX_LINE_BYTES`) and an event the store refuses are not stored; each becomes one JSON line in
+``<data>/siem/quarantine/<YYYYMMDD>.jsonl`` with its reason, id, source, position, length
+and the line's head, escaped as the parsers escape (``\\xNN``). Every line read is either
+stored (created or duplicate) or quarantined, and counted.
+
+``python -m secops.ingest.pipeline`` runs one reader with this pipeline (tests and
+benchmarks drive it as a process they can kill; users run ``govsec siem``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from secops import config
+from secops.ingest.checkpoint import Checkpoints
+from secops.ingest.checkpoint import default_path as default_checkpoints
+from secops.ingest.parse import parse_line
+from secops.ingest.parsers.auditd import AuditAssembler, parse_record
+from secops.ingest.readers import OVERSIZE, FileTailer, Line, event_id, read_file, read_stream
+from secops.ingest.text import decode_line
+from secops.store.base import Event, EventStore, StoreUnavailable
+
+BATCH_SIZE = 500
+FLUSH_MS = 200
+AUDIT_IDLE = 2.0  # seconds an audit event may wait for its EOE before it goes as it is
+QUARANTINE_HEAD = 64 * 1024  # bytes of a quarantined line kept (escaped) for the analyst
+RETRY_MAX = 5.0
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Counters:
+    """What a pipeline did; ``lines == created + duplicates + quarantined`` for plain lines.
+
+    (An audit event assembled from several lines counts once among ``events``.)
+    """
+
+    lines: int = 0
+    events: int = 0
+    created: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    store_retries: int = 0
+
+
+def quarantine_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``<data dir>/siem/quarantine``."""
+    return config.data_dir(environ) / "siem" / "quarantine"
+
+
+class Quarantine:
+    """Lines and events that could not be stored, kept on disk with why."""
+
+    def __init__(self, directory: Path) -> None:
+        """Write under ``directory`` (created, mode 0700, on first use)."""
+        self.directory = directory
+        self._pending: list[str] = []
+
+    def add(self, reason: str, *, line: Line | None, eid: str, original: str | None = None) -> None:
+        """Hold one record; :meth:`sync` writes it before the checkpoint moves past it."""
+        if line is not None:
+            head = decode_line(line.raw[:QUARANTINE_HEAD], max_chars=QUARANTINE_HEAD).text
+            length = line.length if line.length >= 0 else len(line.raw)
+        else:
+            head, length = decode_line(original or "", max_chars=QUARANTINE_HEAD).text, -1
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "reason": reason,
+            "id": eid,
+            "source": None if line is None else line.source,
+            "position": None if line is None else line.position,
+            "length": length,
+            "head": head,
+        }
+        # ensure_ascii: the file holds no raw control or non-ASCII byte, whatever the line had
+        self._pending.append(json.dumps(record, ensure_ascii=True))
+
+    def sync(self) -> None:
+        """Append the held records and fsync them.
+
+        Raises:
+            OSError: the quarantine cannot be written; the checkpoint must not move then.
+        """
+        if not self._pending:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.directory / f"{datetime.now(UTC):%Y%m%d}.jsonl"
+        data = ("\n".join(self._pending) + "\n").encode("ascii")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._pending.clear()
+
+
+@dataclass
+class _Audit:
+    """One audit source's assembler and the first line of each event it holds."""
+
+    assembler: AuditAssembler
+    firsts: dict[tuple[str | None, str, str], Line] = field(default_factory=dict)
+    last: float = 0.0
+    end: int = -1
+    last_line: Line | None = None
+
+
+class Pipeline:
+    """Turns lines into stored events, in batches, and moves checkpoints after the store.
+
+    Not thread-safe: one reader loop (or one event loop) drives it.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        checkpoints: Checkpoints | None = None,
+        quarantine: Quarantine | None = None,
+        tz: tzinfo | None = None,
+        batch_size: int = BATCH_SIZE,
+        flush_ms: int = FLUSH_MS,
+        audit_idle: float = AUDIT_IDLE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Build a pipeline in front of ``store``.
+
+        Args:
+            store: where events go (``put`` is idempotent on ``event.id``).
+            checkpoints: committed after each stored batch; None for readers without offsets.
+            quarantine: where refused lines go; default ``<data>/siem/quarantine``.
+            tz: the zone of timestamps that carry none (default: the machine's).
+            batch_size: events per ``put``.
+            flush_ms: the longest a line waits in a partial batch.
+            audit_idle: seconds an incomplete audit event waits for more records.
+            clock: monotonic seconds (tests pass a fake).
+        """
+        self.store = store
+        self.checkpoints = checkpoints
+        self.quarantine = quarantine or Quarantine(quarantine_dir())
+        self.tz = tz
+        self.batch_size = batch_size
+        self.flush_after = flush_ms / 1000
+        self.audit_idle = audit_idle
+        self.counters = Counters()
+        self.committers: list[Callable[[Mapping[str, int]], None]] = []
+        self._clock = clock
+        self._batch: list[Event] = []
+        self._lines: dict[str, Line] = {}
+        self._ends: dict[str, int] = {}
+        self._audits: dict[str, _Audit] = {}
+        self._since: float | None = None
+
+    @property
+    def pending(self) -> int:
+        """Events and offsets waiting for the next :meth:`flush`."""
+        return len(self._batch) + len(self._ends)
+
+    def add(self, line: Line, *, audit: bool = False, hint: str | None = None) -> None:
+        """Parse ``line`` into its event (or hold it, for an audit event still incomplete).
+
+        Args:
+            line: what a reader read.
+            audit: the line comes from an audit.log: group records into events.
+            hint: ``parse_line``'s format hint for unframed lines (``nginx.access``…).
+        """
+        self.counters.lines += 1
+        if self._since is None:
+            self._since = self._clock()
+        if OVERSIZE in line.tags:
+            self._quarantine(OVERSIZE, line, event_id(line))
+        elif audit:
+            for first, event in self._audit(line):
+                self._append(first, event)
+        else:
+            event = parse_line(
+                line.raw, host=line.host, received=line.received, tz=self.tz, source=hint
+            )
+            self._append(line, event)
+        if line.end >= 0:
+            self._note_end(line.source, line.end)
+
+    def due(self) -> bool:
+        """Whether the batch is full or its oldest line has waited ``flush_ms``."""
+        if len(self._batch) >= self.batch_size:
+            return True
+        return self._since is not None and self._clock() - self._since >= self.flush_after
+
+    def expire(self) -> None:
+        """Let audit events that waited ``audit_idle`` for their EOE go as they are."""
+        now = self._clock()
+        for source, state in self._audits.items():
+            if state.firsts and now - state.last >= self.audit_idle:
+                self._drain(source, state)
+
+    def flush(self) -> None:
+        """Store the batch, quarantine what the store refused, then commit checkpoints.
+
+        Raises:
+            StoreUnavailable: nothing was written; the batch and checkpoints stay as they
+                were, for the caller to retry.
+        """
+        if self._batch:
+            result = self.store.put(self._batch)
+            for eid, reason in result.failed:
+                self._quarantine(reason, self._lines.get(eid), eid)
+            self.counters.created += result.created
+            self.counters.duplicates += result.duplicates
+            self.counters.batches += 1
+        self.quarantine.sync()
+        offsets = self._safe_offsets()
+        for committer in self.committers:
+            committer(offsets)
+        if self.checkpoints is not None:
+            self.checkpoints.commit()
+        self._batch.clear()
+        self._lines.clear()
+        self._since = None
+
+    def finish(self) -> None:
+        """Emit every audit event still incomplete, then flush.
+
+        Raises:
+            StoreUnavailable: as :meth:`flush`.
+        """
+        for source, state in self._audits.items():
+            self._drain(source, state)
+        self.flush()
+
+    def _drain(self, source: str, state: _Audit) -> None:
+        if state.last_line is None:  # nothing was fed, nothing waits
+            return
+        for event in state.assembler.flush():
+            self._append(self._first_of(state, event, state.last_line), event)
+        state.firsts.clear()
+        if state.end >= 0:
+            self._note_end(source, state.end)
+
+    def _append(self, line: Line, event: Event) -> None:
+        eid = event_id(line)
+        event["event"]["id"] = eid
+        if line.tags:
+            event["tags"] = list(dict.fromkeys([*event.get("tags", []), *line.tags]))
+        self._batch.append(event)
+        self._lines[eid] = line
+        self.counters.events += 1
+
+    def _quarantine(self, reason: str, line: Line | None, eid: str) -> None:
+        self.quarantine.add(reason, line=line, eid=eid)
+        self.counters.quarantined += 1
+        self.counters.reasons[reason] = self.counters.reasons.get(reason, 0) + 1
+
+    def _note_end(self, source: str, end: int) -> None:
+        # re-inserted so the dict's order is the order sources were last seen: a truncated
+        # file's new generation then comes after its old one
+        self._ends.pop(source, None)
+        self._ends[source] = end
+
+    def _audit(self, line: Line) -> list[tuple[Line, Event]]:
+        record = parse_record(decode_line(line.raw).text)
+        if record is None:
+            return [(line, parse_line(line.raw, received=line.received, tz=self.tz))]
+        state = self._audits.get(line.source)
+        if state is None:
+            state = self._audits[line.source] = _Audit(AuditAssembler(tz=self.tz, host=line.host))
+        if record.type != "EOE":
+            state.firsts.setdefault(record.key, line)
+        state.last, state.end, state.last_line = self._clock(), line.end, line
+        return [(self._first_of(state, e, line), e) for e in state.assembler.feed(line.raw)]
+
+    @staticmethod
+    def _first_of(state: _Audit, event: Event, default: Line) -> Line:
+        """The line an audit event's id comes from: the first of its records."""
+        first_record = str(event["event"].get("original", "")).split("\n", 1)[0]
+        record = parse_record(first_record)
+        found = state.firsts.pop(record.key, None) if record is not None else None
+        return default if found is None else found
+
+    def _safe_offsets(self) -> dict[str, int]:
+        """Per source, the offset every line before which is stored or quarantined."""
+        offsets: dict[str, int] = {}
+        for source, end in self._ends.items():
+            state = self._audits.get(source)
+            if state is not None and state.firsts:
+                # an audit event still waiting for records must be read again after a crash
+                end = min(end, *(line.position for line in state.firsts.values()))
+            offsets[source] = end
+        self._ends.clear()
+        return offsets
+
+
+def flush_retrying(pipeline: Pipeline, stop: threading.Event, *, final: bool = False) -> bool:
+    """Flush, waiting out a store that is unavailable (backoff up to 5 s) until ``stop``.
+
+    Returns:
+        Whether the batch was stored; False when stopped first (its checkpoint did not move).
+    """
+    delay = 0.1
+    while True:
+        try:
+            if final:
+                pipeline.finish()
+            else:
+                pipeline.flush()
+            return True
+        except StoreUnavailable as exc:
+            pipeline.counters.store_retries += 1
+            log.warning("store unavailable, retrying in %.1f s: %s", delay, exc)
+            if stop.wait(delay):
+                return False
+            delay = min(delay * 2, RETRY_MAX)
+
+
+@dataclass
+class Source:
+    """A tailed path and how its lines are parsed."""
+
+    tailer: FileTailer
+    audit: bool = False
+    hint: str | None = None
+
+
+def is_audit_log(path: Path) -> bool:
+    """``audit.log`` and its rotations hold audit records, grouped by serial."""
+    return path.name.startswith("audit.log")
+
+
+def run_tail(
+    pipeline: Pipeline,
+    sources: Sequence[Source],
+    stop: threading.Event,
+    *,
+    poll_interval: float = 0.1,
+    budget: int = 1024 * 1024,
+) -> None:
+    """Follow ``sources`` until ``stop`` is set, then flush what was read."""
+    for source in sources:
+        pipeline.committers.append(source.tailer.committed)
+    while not stop.is_set():
+        got = 0
+        for source in sources:
+            for line in source.tailer.poll(budget):
+                pipeline.add(line, audit=source.audit, hint=source.hint)
+                got += 1
+                if pipeline.due() and not flush_retrying(pipeline, stop):
+                    return
+        pipeline.expire()
+        # an idle reader flushes at once: a lone line waits for no one
+        if (pipeline.due() or (not got and pipeline.pending)) and not flush_retrying(
+            pipeline, stop
+        ):
+            return
+        if not got:
+            stop.wait(poll_interval)
+    flush_retrying(pipeline, stop)
+
+
+def run_lines(
+    pipeline: Pipeline,
+    lines: Iterable[Line],
+    stop: threading.Event,
+    *,
+    audit: bool = False,
+    hint: str | None = None,
+) -> None:
+    """Put every line of a finite reader (a whole file, stdin) through the pipeline."""
+    for line in lines:
+        if stop.is_set():
+            return
+        pipeline.add(line, audit=audit, hint=hint)
+        if pipeline.due() and not flush_retrying(pipeline, stop):
+            return
+    flush_retrying(pipeline, stop, final=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m secops.ingest.pipeline", description="Run one SIEM reader."
+    )
+    parser.add_argument("--store", default=None, help="sqlite:///path or http(s)://… (default)")
+    parser.add_argument("--batch", type=int, default=BATCH_SIZE)
+    parser.add_argument("--flush-ms", type=int, default=FLUSH_MS)
+    parser.add_argument("--tz", default=None, help="zone of timestamps without one")
+    parser.add_argument("--checkpoints", type=Path, default=None)
+    parser.add_argument("--quarantine", type=Path, default=None)
+    sub = parser.add_subparsers(dest="command", required=True)
+    tail = sub.add_parser("tail", help="follow files")
+    tail.add_argument("paths", nargs="+", type=Path)
+    tail.add_argument("--poll-ms", type=int, default=100)
+    imp = sub.add_parser("import", help="read whole files")
+    imp.add_argument("paths", nargs="+", type=Path)
+    sub.add_parser("stdin", help="read standard input")
+    listen = sub.add_parser("listen", help="syslog receiver")
+    listen.add_argument("--bind", default="127.0.0.1")
+    listen.add_argument("--tcp", type=int, default=None, help="TCP port")
+    listen.add_argument("--udp", type=int, default=None, help="UDP port")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one reader until its input ends or SIGTERM/SIGINT; print the counters as JSON."""
+    args = _parser().parse_args(argv)
+    from secops.store import open_store
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    checkpoints = Checkpoints(args.checkpoints or default_checkpoints())
+    pipeline = Pipeline(
+        open_store(args.store),
+        checkpoints=checkpoints,
+        quarantine=Quarantine(args.quarantine or quarantine_dir()),
+        tz=ZoneInfo(args.tz) if args.tz else None,
+        batch_size=args.batch,
+        flush_ms=args.flush_ms,
+    )
+    stop = threading.Event()
+    try:
+        if args.command == "listen":
+            from secops.ingest.syslog_server import serve
+
+            asyncio.run(serve(pipeline, host=args.bind, tcp_port=args.tcp, udp_port=args.udp))
+        else:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+            _run_readers(args, pipeline, checkpoints, stop)
+    finally:
+        pipeline.store.close()
+    print(json.dumps(asdict(pipeline.counters), sort_keys=True))
+    return 0
+
+
+def _run_readers(
+    args: argparse.Namespace, pipeline: Pipeline, checkpoints: Checkpoints, stop: threading.Event
+) -> None:
+    if args.command == "tail":
+        sources = [Source(FileTailer(p, checkpoints), is_audit_log(p)) for p in args.paths]
+        try:
+            run_tail(pipeline, sources, stop, poll_interval=args.poll_ms / 1000)
+        finally:
+            for source in sources:
+                source.tailer.close()
+    elif args.command == "import":
+        for path in args.paths:
+            run_lines(pipeline, read_file(path), stop, audit=is_audit_log(path))
+    else:
+        run_lines(pipeline, read_stream(sys.stdin.buffer), stop)
+
+
+__all__ = [
+    "Counters",
+    "Pipeline",
+    "Quarantine",
+    "Source",
+    "flush_retrying",
+    "main",
+    "quarantine_dir",
+    "run_lines",
+    "run_tail",
+]
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,461 @@
+"""Readers: where lines come from, and the identity each line carries into the store.
+
+Every reader hands on :class:`Line` objects (docs/siem-design.md, "Lines and their
+identity"): a file tailed with persisted offsets (:class:`FileTailer`), a whole file
+(:func:`read_file`), stdin (:func:`read_stream`); the syslog receiver lives in
+:mod:`secops.ingest.syslog_server`. :func:`event_id` gives the id a line's event carries, so
+a line read twice (a replay after a crash, a sender's retry) is stored once.
+
+Tailing follows a path, not a file: when the path's inode changes (rotation by rename) the
+old file is read to its end before the new one starts at 0; when the file shrinks below
+the offset, or its first line is no longer the one read (copytruncate, then written past
+the old offset), it is read again from 0 under a new *generation*. A line is handed on only
+once its LF is there, so an offset never points into the middle of a line.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from secops.ingest.checkpoint import Checkpoints, Mark
+
+MAX_LINE_BYTES = 1024 * 1024
+"""The hard limit on a line: beyond it only the head is kept and the line is quarantined."""
+READ_CHUNK = 1024 * 1024
+FINGERPRINT_BYTES = 256  # the first line (up to this) tells a rewritten file from the one read
+ROTATED_GRACE = 2.0  # seconds a rotated file stays open for a writer's last lines
+OVERSIZE = "line_too_long"
+NO_NEWLINE = "no_newline"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line as a reader read it (the contract's five fields, then three of the reader's).
+
+    Attributes:
+        raw: the line without its terminator (for an oversize line: its first bytes).
+        source: ``file:<dev>:<inode>``, ``syslog:<peer ip>`` or ``stdin:<start time ns>``.
+        position: byte offset of the line's first byte in the file; else a counter.
+        host: the sending host (syslog peer) when the line does not say.
+        received: when it was read (aware, UTC).
+        end: the offset just past the line's terminator, which a checkpoint may advance to
+            once the line is stored; -1 where there is no offset to keep.
+        tags: what the reader had to do to the line (``line_too_long``, ``frame_truncated``).
+        length: the line's full length in bytes, when ``raw`` holds only its head.
+    """
+
+    raw: bytes
+    source: str
+    position: int
+    host: str | None = None
+    received: datetime = field(default_factory=_now)
+    end: int = -1
+    tags: tuple[str, ...] = ()
+    length: int = -1
+
+
+def event_id(line: Line) -> str:
+    """The event id of ``line``: 32 hex digits of sha256 (docs/siem-design.md).
+
+    Files and stdin: ``source + "\\0" + position``, so a replay gives the same ids and two
+    identical lines stay two events. Syslog: ``source + "\\0" + raw``, so a sender's retry
+    of a line is the same event.
+    """
+    if line.source.startswith("syslog:"):
+        digest = hashlib.sha256(line.source.encode() + b"\0" + line.raw)
+    else:
+        digest = hashlib.sha256(f"{line.source}\0{line.position}".encode())
+    return digest.hexdigest()[:32]
+
+
+class LineSplitter:
+    """Cuts a byte stream at LF, keeping no more than ``max_line`` bytes of any line.
+
+    Feeds return ``(start, end, raw, length)`` per complete line. The bytes of a line not
+    yet terminated are held (up to ``max_line``; the rest is counted, not kept), so an
+    attacker's endless line costs a bounded buffer and still comes out, cut, as one line.
+    """
+
+    def __init__(self, offset: int = 0, max_line: int = MAX_LINE_BYTES) -> None:
+        """Start at byte ``offset`` of the stream, the first byte of a line."""
+        self.offset = offset
+        self.max_line = max_line
+        self._buf = bytearray()
+        self._length = 0
+
+    @property
+    def consumed(self) -> int:
+        """The offset of the next byte to feed."""
+        return self.offset + self._length
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an unterminated line seen so far."""
+        return self._length
+
+    def feed(self, data: bytes) -> list[tuple[int, int, bytes, int]]:
+        """The lines ``data`` completes."""
+        out: list[tuple[int, int, bytes, int]] = []
+        pos, size, limit = 0, len(data), self.max_line
+        while pos < size:
+            nl = data.find(b"\n", pos)
+            if not self._length and nl >= 0 and nl - pos <= limit:
+                # the common case: a whole line inside this chunk, no copy into the buffer
+                end = self.offset + nl - pos + 1
+                out.append((self.offset, end, data[pos:nl], nl - pos))
+                self.offset, pos = end, nl + 1
+                continue
+            stop = size if nl < 0 else nl
+            room = limit - len(self._buf)
+            if room > 0:
+                self._buf += data[pos : min(stop, pos + room)]
+            self._length += stop - pos
+            if nl < 0:
+                break
+            out.append(self._take(terminated=True))
+            pos = nl + 1
+        return out
+
+    def rest(self) -> tuple[int, int, bytes, int] | None:
+        """The unterminated last line, when the stream has ended for good."""
+        return self._take(terminated=False) if self._length else None
+
+    def _take(self, *, terminated: bool) -> tuple[int, int, bytes, int]:
+        end = self.offset + self._length + (1 if terminated else 0)
+        line = (self.offset, end, bytes(self._buf), self._length)
+        self.offset, self._length = end, 0
+        self._buf.clear()
+        return line
+
+
+def _line(
+    part: tuple[int, int, bytes, int], source: str, received: datetime, *, final: bool = False
+) -> Line:
+    start, end, raw, length = part
+    tags: tuple[str, ...] = (NO_NEWLINE,) if final else ()
+    if length > len(raw):
+        return Line(raw, source, start, None, received, end, (*tags, OVERSIZE), length)
+    return Line(raw, source, start, None, received, end, tags)
+
+
+def file_source(st: os.stat_result, generation: int = 0) -> str:
+    """``file:<dev>:<inode>``, with ``#<generation>`` after the inode was truncated.
+
+    A truncated file reuses its inode and its offsets: without the generation the new lines
+    would get the ids of the old lines at the same offsets, and the store would drop them.
+    """
+    key = f"file:{st.st_dev}:{st.st_ino}"
+    return key if generation == 0 else f"{key}#{generation}"
+
+
+def read_file(path: Path, *, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Every line of a file, from its start to its end (import; ids as for a tailed file).
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    with path.open("rb", buffering=0) as fh:
+        source = file_source(os.fstat(fh.fileno()))
+        splitter = LineSplitter(0, max_line)
+        while data := fh.read(READ_CHUNK):
+            received = _now()
+            for part in splitter.feed(data):
+                yield _line(part, source, received)
+        last = splitter.rest()
+        if last is not None:
+            yield _line(last, source, _now(), final=True)
+
+
+def read_stream(
+    stream: BinaryIO, *, source: str | None = None, max_line: int = MAX_LINE_BYTES
+) -> Iterator[Line]:
+    """Every line of a byte stream such as stdin; positions count lines from 0."""
+    name = source or f"stdin:{time.time_ns()}"
+    splitter = LineSplitter(0, max_line)
+    read = getattr(stream, "read1", stream.read)  # read1: hand on what a pipe has, now
+    counter = 0
+    while data := read(READ_CHUNK):
+        received = _now()
+        for part in splitter.feed(data):
+            line = _line(part, name, received)
+            yield Line(line.raw, name, counter, None, received, -1, line.tags, line.length)
+            counter += 1
+    last = splitter.rest()
+    if last is not None:
+        line = _line(last, name, _now(), final=True)
+        yield Line(line.raw, name, counter, None, line.received, -1, line.tags, line.length)
+
+
+@dataclass
+class _File:
+    """One open file of a tailer: the current one, or a rotated one being finished."""
+
+    fd: int
+    dev: int
+    ino: int
+    generation: int
+    splitter: LineSplitter
+    fingerprint: str = ""
+    fingerprint_size: int = 0
+    rotated_at: float | None = None
+    last_data: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return f"file:{self.dev}:{self.ino}"
+
+    @property
+    def source(self) -> str:
+        return self.key if self.generation == 0 else f"{self.key}#{self.generation}"
+
+
+class FileTailer:
+    """Follows one path across rotations and truncations, resuming from its checkpoints.
+
+    :meth:`poll` returns the complete lines written since the last poll (old file first when
+    the path was rotated); :meth:`committed` is told which offsets are stored, and turns them
+    into checkpoint marks. Not thread-safe: one pipeline loop drives it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        checkpoints: Checkpoints,
+        *,
+        max_line: int = MAX_LINE_BYTES,
+        chunk: int = READ_CHUNK,
+        rotated_grace: float = ROTATED_GRACE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Open ``path`` (if it exists) where its checkpoint says, and any rotated file left.
+
+        A checkpoint of this path whose inode is neither the path's nor a sibling's
+        (``<path>*``) is dropped: that file is gone.
+        """
+        self.path = Path(path).absolute()
+        self.checkpoints = checkpoints
+        self.max_line = max_line
+        self.chunk = chunk
+        self.rotated_grace = rotated_grace
+        self._clock = clock
+        self._current: _File | None = None
+        self._rotated: list[_File] = []
+        self._closed: dict[str, tuple[_File, int]] = {}  # key -> (file, its final end)
+        self._committed: dict[str, int] = {}
+        self._resume()
+
+    @property
+    def sources(self) -> list[str]:
+        """The sources of the open files, rotated ones first."""
+        files = [*self._rotated, *([self._current] if self._current else [])]
+        return [f.source for f in files]
+
+    def _resume(self) -> None:
+        st = _stat(self.path)
+        current_key = None if st is None else file_source(st)
+        for mark in self.checkpoints:
+            if mark.path != str(self.path) or mark.key == current_key:
+                continue
+            found = self._find_rotated(mark.identity)
+            opened = None if found is None else self._open(found, mark)
+            if opened is None:
+                self.checkpoints.drop(mark.key)
+                continue
+            opened.rotated_at = self._clock()
+            self._rotated.append(opened)
+        if st is not None:
+            self._current = self._open(self.path, None)
+
+    def _find_rotated(self, identity: tuple[int, int]) -> Path | None:
+        """The sibling (``app.log.1``, ``app.log-20261121``) that is the file checkpointed."""
+        for candidate in sorted(self.path.parent.glob(glob.escape(self.path.name) + "?*")):
+            st = _stat(candidate)
+            if st is not None and (st.st_dev, st.st_ino) == identity:
+                return candidate
+        return None
+
+    def _open(self, path: Path, mark: Mark | None) -> _File | None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        st = os.fstat(fd)
+        mark = mark or self.checkpoints.get(file_source(st))
+        if mark is not None and mark.identity != (st.st_dev, st.st_ino):
+            mark = None  # the path was replaced between the stat and the open
+        found = _File(fd, st.st_dev, st.st_ino, 0, LineSplitter(0, self.max_line))
+        found.last_data = self._clock()
+        if mark is not None:
+            found.generation = mark.generation
+            if st.st_size >= mark.offset and _fingerprint_matches(fd, mark):
+                found.splitter = LineSplitter(mark.offset, self.max_line)
+                found.fingerprint = mark.fingerprint
+                found.fingerprint_size = mark.fingerprint_size
+            else:  # truncated or rewritten while nobody was reading: it is new content
+                found.generation += 1
+        self._committed[found.key] = found.splitter.offset
+        return found
+
+    def poll(self, budget: int = 4 * READ_CHUNK) -> list[Line]:
+        """The complete lines now readable, at most about ``budget`` bytes of them."""
+        lines: list[Line] = []
+        now = self._clock()
+        for old in list(self._rotated):
+            got = self._read(old, budget)
+            lines += got
+            quiet_since = max(now if old.rotated_at is None else old.rotated_at, old.last_data)
+            if not got and now - quiet_since >= self.rotated_grace:
+                lines += self._finish(old)
+        if self._current is None and _stat(self.path) is not None:
+            self._current = self._open(self.path, None)
+        if self._current is not None:
+            self._check_rewritten(self._current)
+            got = self._read(self._current, budget)
+            lines += got
+            if not got and self._rotated_away(self._current) and self._current is not None:
+                lines += self._read(self._current, budget)
+        return lines
+
+    def _read(self, found: _File, budget: int) -> list[Line]:
+        lines: list[Line] = []
+        while budget > 0:
+            try:
+                data = os.pread(found.fd, min(self.chunk, budget), found.splitter.consumed)
+            except OSError:
+                return lines
+            if not data:
+                break
+            budget -= len(data)
+            found.last_data = self._clock()
+            received = _now()
+            source = found.source
+            lines += [_line(part, source, received) for part in found.splitter.feed(data)]
+            if not found.fingerprint:
+                found.fingerprint, found.fingerprint_size = _fingerprint(found.fd)
+        return lines
+
+    def _rotated_away(self, current: _File) -> bool:
+        """At the end of the current file: does the path name another file now?"""
+        st = _stat(self.path)
+        if st is not None and (st.st_dev, st.st_ino) == (current.dev, current.ino):
+            return False
+        # keep reading the old file: to its end, and for a writer's late lines
+        current.rotated_at = self._clock()
+        self._rotated.append(current)
+        self._current = None if st is None else self._open(self.path, None)
+        return True
+
+    def _check_rewritten(self, current: _File) -> None:
+        """Before reading on: was the file truncated (copytruncate), or rewritten past us?
+
+        Checked before every read, not only at the end: after a copytruncate the writer may
+        have written past the old offset already, and reading on would start mid-content.
+        """
+        try:
+            size = os.fstat(current.fd).st_size
+        except OSError:
+            return
+        rewritten = bool(current.fingerprint) and not _fingerprint_matches(
+            current.fd, Mark(current.key, "", 0, 0, current.fingerprint, current.fingerprint_size)
+        )
+        if size < current.splitter.consumed or rewritten:
+            current.generation += 1
+            current.splitter = LineSplitter(0, self.max_line)
+            current.fingerprint, current.fingerprint_size = "", 0
+
+    def _finish(self, old: _File) -> list[Line]:
+        """Close a rotated file that stayed quiet: its unterminated tail is a line now."""
+        self._rotated.remove(old)
+        last = old.splitter.rest()
+        os.close(old.fd)
+        lines = [] if last is None else [_line(last, old.source, _now(), final=True)]
+        final_end = old.splitter.offset
+        if self._committed.get(old.key, -1) >= final_end:
+            self.checkpoints.drop(old.key)
+        else:
+            self._closed[old.key] = (old, final_end)
+        return lines
+
+    def committed(self, offsets: Mapping[str, int]) -> None:
+        """Lines of ``offsets``' sources up to these offsets are stored: move the marks.
+
+        Offsets of a generation the file has left behind (it was truncated since) are not
+        kept: the mark stays where it was and a restart detects the truncation again.
+        """
+        files = {f.key: f for f in [*self._rotated, *([self._current] if self._current else [])]}
+        for source, offset in offsets.items():
+            key, _, gen = source.partition("#")
+            found = files.get(key)
+            closed = self._closed.get(key)
+            if found is None and closed is not None:
+                found = closed[0]
+            if found is None or int(gen or 0) != found.generation:
+                continue
+            self._committed[key] = offset
+            if closed is not None and offset >= closed[1]:
+                del self._closed[key]
+                self.checkpoints.drop(key)
+                continue
+            self.checkpoints.set(
+                Mark(
+                    key,
+                    str(self.path),
+                    offset,
+                    found.generation,
+                    found.fingerprint,
+                    found.fingerprint_size,
+                )
+            )
+
+    def close(self) -> None:
+        """Close every open file (checkpoints are the pipeline's to commit)."""
+        for found in [*self._rotated, *([self._current] if self._current else [])]:
+            os.close(found.fd)
+        self._rotated.clear()
+        self._current = None
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def _fingerprint(fd: int) -> tuple[str, int]:
+    """sha256 of the first line (at most FINGERPRINT_BYTES), once it is complete."""
+    try:
+        head = os.pread(fd, FINGERPRINT_BYTES, 0)
+    except OSError:
+        return "", 0
+    nl = head.find(b"\n")
+    if nl >= 0:
+        head = head[: nl + 1]
+    elif len(head) < FINGERPRINT_BYTES:
+        return "", 0  # the first line is still being written: fingerprint it later
+    return hashlib.sha256(head).hexdigest()[:32], len(head)
+
+
+def _fingerprint_matches(fd: int, mark: Mark) -> bool:
+    if not mark.fingerprint:
+        return True
+    try:
+        head = os.pread(fd, mark.fingerprint_size, 0)
+    except OSError:
+        return False
+    return (
+        len(head) == mark.fingerprint_size
+        and hashlib.sha256(head).hexdigest()[:32] == mark.fingerprint
+    )
