@@ -32,7 +32,16 @@ govsec report build "$out" -o "$out/report-en.html" --lang en --pdf
 govsec report verify "$out/evidence.jsonl"
 echo "results and reports: $(pwd)/$out"
 
-step "6. Harden the fleet to MLPS level 3 (Ansible role mlps_baseline through ansible-runner)"
+step "6. The SIEM listens where the hardened hosts will forward their logs (rsyslog, TCP, RFC 5424)"
+collector=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["all"]["vars"]["mlps_syslog_collector"])' \
+  inventories/lab/hosts.yml)
+store="sqlite://$(pwd)/$out/events.db"
+govsec siem listen --syslog "$collector" --store "$store" --quiet &
+listener=$!
+trap 'kill -INT "$listener" 2>/dev/null || true; govsec lab down --quiet || true' EXIT
+echo "govsec siem listen on $collector (pid $listener), events in $store"
+
+step "7. Harden the fleet to MLPS level 3 (Ansible role mlps_baseline through ansible-runner)"
 # the three-administrator separation, with a throwaway key per administrator
 mkdir -p "$out/admins"
 for role in sysadmin secadmin audadmin; do
@@ -48,7 +57,7 @@ admins = [{"name": r[:3] + "adm1", "role": r, "key": (out / "admins" / f"{r}.pub
 PY
 govsec harden -i inventories/lab/hosts.yml --level 3 -e "$out/harden-vars.json"
 
-step "7. Audit again: the same checks, after hardening"
+step "8. Audit again: the same checks, after hardening"
 govsec audit -i inventories/lab/hosts.yml --level 3 -o "$out/after"
 python3 - "$out" <<'PY'
 import json, pathlib, sys
@@ -61,6 +70,19 @@ for b, a in zip(before["hosts"], after["hosts"]):
 print(f"{'fleet':<8} {before['fleet_score']:>7.1f} {after['fleet_score']:>7.1f}")
 PY
 
-step "8. Lab down: every process, mount, link and file it made is gone"
+step "9. An SSH login to lab01 arrives in the SIEM through the host's own rsyslog"
+ssh -F inventories/lab/ssh_config -o BatchMode=yes lab01 true
+for _ in $(seq 60); do
+  found=$(govsec siem search "Accepted publickey" --host lab01 --store "$store" --format json \
+    | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+  [ "$found" -gt 0 ] && break
+  sleep 1
+done
+govsec siem search "Accepted publickey" --host lab01 --store "$store" --limit 3
+kill -INT "$listener"
+wait "$listener" || true
+govsec siem stats --store "$store"
+
+step "10. Lab down: every process, mount, link and file it made is gone"
 trap - EXIT
 govsec lab down

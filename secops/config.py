@@ -51,6 +51,7 @@ ENV_SETTINGS: dict[str, tuple[str, ...]] = {
     "GOVSEC_LAB_SUBNET": ("lab", "subnet"),
     "GOVSEC_LAB_APT_PROXY_PORT": ("lab", "apt_proxy_port"),
     "GOVSEC_LAB_MIRROR": ("lab", "mirror"),
+    "GOVSEC_STORE": ("siem", "store"),
 }
 
 

@@ -178,6 +178,136 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "ansible-runner artifacts: {path}",
         "zh": "ansible-runner 运行记录:{path}",
     },
+    # siem
+    "siem.help": {
+        "en": "Take logs in from hosts, files and syslog; search and count them.",
+        "zh": "从主机、文件和 syslog 接收日志;检索与统计。",
+    },
+    "siem.store": {
+        "en": "Event store: sqlite:///path or http(s)://host:9200 "
+        "(default: GOVSEC_STORE, govsec.yaml, SQLite under the data dir).",
+        "zh": "事件存储:sqlite:///路径 或 http(s)://主机:9200"
+        "(默认:GOVSEC_STORE、govsec.yaml、数据目录下的 SQLite)。",
+    },
+    "siem.tz": {
+        "en": "Time zone of timestamps that carry none, e.g. Asia/Shanghai "
+        "(default: this machine's).",
+        "zh": "未带时区的时间戳所用时区,如 Asia/Shanghai(默认:本机时区)。",
+    },
+    "siem.ingest.help": {
+        "en": 'Import whole log files ("-" reads standard input).',
+        "zh": '导入完整日志文件("-" 表示标准输入)。',
+    },
+    "siem.ingest.files": {
+        "en": "Log files; audit.log* are read as audit records.",
+        "zh": "日志文件;audit.log* 按审计记录读取。",
+    },
+    "siem.listen.help": {
+        "en": "Receive syslog (TCP and UDP) and follow files until stopped (Ctrl-C).",
+        "zh": "接收 syslog(TCP 与 UDP)并跟踪文件,直到停止(Ctrl-C)。",
+    },
+    "siem.listen.syslog": {
+        "en": "Address to receive syslog on, TCP and UDP "
+        "(default 127.0.0.1:5514 when nothing else is given).",
+        "zh": "接收 syslog 的地址,TCP 与 UDP(未指定其他输入时默认 127.0.0.1:5514)。",
+    },
+    "siem.listen.tail": {
+        "en": "A file to follow across rotations (repeatable).",
+        "zh": "跟踪的文件,可跨越轮转(可重复)。",
+    },
+    "siem.listening": {
+        "en": "receiving syslog on {host}:{port} (TCP and UDP); Ctrl-C stops",
+        "zh": "正在 {host}:{port} 接收 syslog(TCP 与 UDP);Ctrl-C 停止",
+    },
+    "siem.bind_failed": {
+        "en": "cannot listen on {host}:{port}: {error}",
+        "zh": "无法在 {host}:{port} 监听:{error}",
+    },
+    "siem.search.help": {
+        "en": "Search stored events: full text on the message, newest first.",
+        "zh": "检索已存储事件:按消息全文匹配,最新在前。",
+    },
+    "siem.search.query": {
+        "en": 'Words to find in the message ("" finds all).',
+        "zh": '要在消息中查找的词("" 表示全部)。',
+    },
+    "siem.search.host": {"en": "Only events of this host.name.", "zh": "仅此 host.name 的事件。"},
+    "siem.search.title": {"en": "{count} events", "zh": "{count} 条事件"},
+    "siem.since": {
+        "en": "From this time: 15m, 2h, 7d, 1w ago, or ISO 8601.",
+        "zh": "起始时间:15m、2h、7d、1w 之前,或 ISO 8601。",
+    },
+    "siem.until": {
+        "en": "Before this time (same forms as --since).",
+        "zh": "截止时间(格式同 --since)。",
+    },
+    "siem.stats.help": {
+        "en": "Counts by dataset and category, unparsed share, store size.",
+        "zh": "按数据集与类别计数、未解析占比、存储大小。",
+    },
+    "siem.stats.summary": {
+        "en": "{total} events, {unparsed} unparsed ({share} %), {size} bytes, "
+        "from {oldest} to {newest}",
+        "zh": "共 {total} 条事件,未解析 {unparsed} 条({share}%),{size} 字节,"
+        "时间范围 {oldest} 至 {newest}",
+    },
+    "siem.purge.help": {
+        "en": "Delete events older than the retention (180 days unless --force).",
+        "zh": "删除超过保存期的事件(除非 --force,否则不少于 180 天)。",
+    },
+    "siem.purge.keep": {
+        "en": "Days of events to keep (the law asks for at least 180).",
+        "zh": "保留的天数(法律要求至少 180 天)。",
+    },
+    "siem.purge.force": {
+        "en": "Allow a retention under 180 days.",
+        "zh": "允许少于 180 天的保存期。",
+    },
+    "siem.purged": {
+        "en": "{count} events older than {before} deleted",
+        "zh": "已删除早于 {before} 的 {count} 条事件",
+    },
+    "siem.counters.title": {"en": "Intake", "zh": "接收情况"},
+    "siem.quarantine_reason": {
+        "en": "quarantined ({reason}): {count}",
+        "zh": "隔离({reason}):{count}",
+    },
+    "siem.no_file": {"en": "{path}: no such file", "zh": "{path}:文件不存在"},
+    "siem.bad_when": {"en": "{value!r} is not a time", "zh": "{value!r} 不是有效时间"},
+    "siem.bad_when.hint": {
+        "en": "use 15m, 2h, 7d, 1w (ago) or ISO 8601 like 2026-11-21T08:00:00+08:00",
+        "zh": "请使用 15m、2h、7d、1w(之前)或 ISO 8601,如 2026-11-21T08:00:00+08:00",
+    },
+    "siem.bad_address": {"en": "{value!r} is not HOST:PORT", "zh": "{value!r} 不是 主机:端口"},
+    "siem.bad_address.hint": {
+        "en": "e.g. 127.0.0.1:5514 or [::1]:5514",
+        "zh": "例如 127.0.0.1:5514 或 [::1]:5514",
+    },
+    "siem.bad_tz": {"en": "unknown time zone {value!r}", "zh": "未知时区 {value!r}"},
+    "siem.bad_tz.hint": {
+        "en": "use an IANA name such as Asia/Shanghai or UTC",
+        "zh": "请使用 IANA 名称,如 Asia/Shanghai 或 UTC",
+    },
+    "siem.secret_in_flag": {
+        "en": "--store holds a password: a command line is visible to every user of this machine",
+        "zh": "--store 中含有口令:命令行对本机所有用户可见",
+    },
+    "siem.secret_in_flag.hint": {
+        "en": "put the URL in GOVSEC_STORE or siem.store of govsec.yaml (mode 0600)",
+        "zh": "请将该 URL 写入环境变量 GOVSEC_STORE 或 govsec.yaml 的 siem.store(权限 0600)",
+    },
+    "siem.col.lines": {"en": "lines", "zh": "行数"},
+    "siem.col.events": {"en": "events", "zh": "事件"},
+    "siem.col.created": {"en": "stored", "zh": "已存储"},
+    "siem.col.duplicates": {"en": "duplicates", "zh": "重复"},
+    "siem.col.quarantined": {"en": "quarantined", "zh": "已隔离"},
+    "siem.col.time": {"en": "time", "zh": "时间"},
+    "siem.col.host": {"en": "host", "zh": "主机"},
+    "siem.col.dataset": {"en": "dataset", "zh": "数据集"},
+    "siem.col.category": {"en": "category", "zh": "类别"},
+    "siem.col.action": {"en": "action", "zh": "动作"},
+    "siem.col.outcome": {"en": "outcome", "zh": "结果"},
+    "siem.col.message": {"en": "message", "zh": "消息"},
     # config
     "config.bad_yaml": {
         "en": "{file}: not valid YAML: {problem}",

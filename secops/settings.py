@@ -38,6 +38,24 @@ class LabSettings(BaseModel):
         return value
 
 
+class SiemSettings(BaseModel):
+    """``siem:`` in govsec.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store: str | None = Field(
+        default=None,
+        description="sqlite:///path or http(s)://host:9200; default: sqlite under the data dir",
+    )
+
+    @field_validator("store")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite://", "http://", "https://")):
+            raise ValueError("expected sqlite:///path or an http(s):// Elasticsearch URL")
+        return value
+
+
 class Settings(BaseModel):
     """Everything govsec.yaml can set."""
 
@@ -45,3 +63,4 @@ class Settings(BaseModel):
 
     lang: Lang | None = None
     lab: LabSettings = Field(default_factory=LabSettings)
+    siem: SiemSettings = Field(default_factory=SiemSettings)

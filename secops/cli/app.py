@@ -19,6 +19,7 @@ from secops.cli import audit as audit_cli
 from secops.cli import harden as harden_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
+from secops.cli import siem as siem_cli
 from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
@@ -57,6 +58,7 @@ def build_app() -> typer.Typer:
     app.command("audit", help=t("audit.help"))(audit_cli.audit)
     app.command("harden", help=t("harden.help"))(harden_cli.harden)
     app.add_typer(report_cli.build(), name="report")
+    app.add_typer(siem_cli.build(), name="siem")
     return app
 
 
