@@ -350,6 +350,11 @@ OPENSSH_DEFAULTS = {
     "curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
     "diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,"
     "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
+    "allowtcpforwarding": "yes",
+    "allowagentforwarding": "yes",
+    "x11forwarding": "no",
+    "permittunnel": "no",
+    "compression": "yes",
 }
 
 
@@ -1081,37 +1086,12 @@ def login_source_ban(facts: Facts, params: Params) -> Outcome:
         seen = ev("not installed", "packages", listing(params["packages"]))
         return verdict(False, [seen], "nothing bans sources of repeated failed logins")
     ok, evidence = service_state(facts, params["services"])
-    enabled = jail_option(facts, params["jail"], "enabled")
+    enabled = facts.fail2ban_option(params["jail"], "enabled")
     value = enabled.value if enabled else "false (jail.conf default)"
-    evidence.append(ev(value, enabled.source if enabled else FAIL2BAN_JAILS[0], "true"))
+    evidence.append(ev(value, enabled.source if enabled else "/etc/fail2ban/jail.d", "true"))
     jail_on = enabled is not None and enabled.value.strip().lower() in ("true", "yes", "1")
     failed = "fail2ban is not running" if not ok else f"the {params['jail']} jail is off"
     return verdict(ok and jail_on, evidence, failed)
-
-
-# the order fail2ban reads its jail files in (jail.conf itself sets every jail off)
-FAIL2BAN_JAILS = (
-    "/etc/fail2ban/jail.d/*.conf",
-    "/etc/fail2ban/jail.local",
-    "/etc/fail2ban/jail.d/*.local",
-)
-
-
-def jail_option(facts: Facts, jail: str, key: str) -> Setting | None:
-    """A fail2ban jail option, [DEFAULT] included; the last file read wins."""
-    found: dict[str, Setting] = {}
-    for pattern in FAIL2BAN_JAILS:
-        for path, text in facts.texts(pattern):
-            section = ""
-            for number, raw in enumerate(text.splitlines(), start=1):
-                line = raw.split("#", 1)[0].split(";", 1)[0].strip()
-                if line.startswith("[") and line.endswith("]"):
-                    section = line[1:-1].strip()
-                elif "=" in line and section in ("DEFAULT", jail):
-                    name, value = (part.strip() for part in line.split("=", 1))
-                    if name.lower() == key:
-                        found[section] = Setting(value, f"{path}:{number}")
-    return found.get(jail) or found.get("DEFAULT")
 
 
 # =============================================================================================
@@ -2093,7 +2073,7 @@ def sysctl_tcp_syncookies(facts: Facts, params: Params) -> Outcome:
 def sshd_forwarding_disabled(facts: Facts, params: Params) -> Outcome:
     """No TCP, agent or X11 forwarding, no tunnels, no compression: an admin shell only."""
     outcomes = [
-        sshd_choice(facts, key, [want], SSHD_FEATURE_DEFAULTS.get(key, want))
+        sshd_choice(facts, key, [want], OPENSSH_DEFAULTS.get(key, want))
         for key, want in params["settings"].items()
     ]
     if any(o.status == "na" for o in outcomes):
@@ -2101,16 +2081,6 @@ def sshd_forwarding_disabled(facts: Facts, params: Params) -> Outcome:
     failed = [o.message for o in outcomes if o.status != "pass"]
     evidence = [e for o in outcomes for e in o.evidence]
     return verdict(not failed, evidence, "; ".join(failed))
-
-
-# OpenSSH 9.x compiled-in values of the options above (sshd_config(5))
-SSHD_FEATURE_DEFAULTS = {
-    "allowtcpforwarding": "yes",
-    "allowagentforwarding": "yes",
-    "x11forwarding": "no",
-    "permittunnel": "no",
-    "compression": "yes",
-}
 
 
 @evaluator
@@ -2129,27 +2099,16 @@ def auto_security_updates(facts: Facts, params: Params) -> Outcome:
         seen = ev("not installed", "packages", listing(params["packages"]))
         return verdict(False, [seen], "unattended-upgrades is not installed")
     evidence = [ev(f"{found[0][0]} {found[0][1]}", "packages", "installed")]
-    periodic = apt_setting(facts, "APT::Periodic::Unattended-Upgrade")
+    periodic = facts.apt_setting("APT::Periodic::Unattended-Upgrade")
     if periodic is None:
-        evidence.append(ev("(not set: never)", APT_CONF, 'APT::Periodic::Unattended-Upgrade "1"'))
+        seen = ev(
+            "(not set: never)", "/etc/apt/apt.conf.d", 'APT::Periodic::Unattended-Upgrade "1"'
+        )
+        evidence.append(seen)
         return verdict(False, evidence, "unattended-upgrades never runs")
     days = as_int(periodic.value)
     evidence.append(ev(periodic.value, periodic.source, "at least every 1 day(s)"))
     return verdict(days is not None and days >= 1, evidence, "unattended-upgrades never runs")
-
-
-APT_CONF = "/etc/apt/apt.conf.d/*"
-_APT_SETTING = re.compile(r'^([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;')
-
-
-def apt_setting(facts: Facts, key: str) -> Setting | None:
-    """A flat ``Key "value";`` apt setting; files are read in name order, the last one wins."""
-    found = None
-    for line in facts.lines([APT_CONF]):
-        match = _APT_SETTING.match(line.value)
-        if match and match.group(1).lower() == key.lower():
-            found = Setting(match.group(2), line.source)
-    return found
 
 
 @evaluator

@@ -27,6 +27,13 @@ from debian.debian_support import Version
 # exit statuses the collector gives a file section
 FILE_READ, FILE_MISSING, FILE_UNREADABLE = 0, 1, 2
 NOT_INSTALLED = 127
+# the order fail2ban reads its jail files in (jail.conf, not collected, sets every jail off)
+FAIL2BAN_JAILS = (
+    "/etc/fail2ban/jail.d/*.conf",
+    "/etc/fail2ban/jail.local",
+    "/etc/fail2ban/jail.d/*.local",
+)
+_APT_SETTING = re.compile(r'^([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;')
 
 
 class FactMissing(Exception):  # noqa: N818 - the name is the public API of the checks
@@ -447,6 +454,26 @@ class Facts:
     def sudoers(self) -> list[Setting]:
         return self.lines(["/etc/sudoers", "/etc/sudoers.d/*"])
 
+    def fail2ban_option(self, jail: str, key: str) -> Setting | None:
+        """A fail2ban jail option, [DEFAULT] included, as fail2ban reads its files.
+
+        jail.conf (every jail off) is not collected; then jail.d/*.conf, jail.local and
+        jail.d/*.local, the last file read winning; a jail's own value beats any [DEFAULT].
+        """
+        found: dict[str, Setting] = {}
+        for pattern in FAIL2BAN_JAILS:
+            for path, text in self.texts(pattern):
+                section = ""
+                for number, raw in enumerate(text.splitlines(), start=1):
+                    line = raw.split("#", 1)[0].split(";", 1)[0].strip()
+                    if line.startswith("[") and line.endswith("]"):
+                        section = line[1:-1].strip()
+                    elif "=" in line and section in ("DEFAULT", jail):
+                        name, value = (part.strip() for part in line.split("=", 1))
+                        if name.lower() == key:
+                            found[section] = Setting(value, f"{path}:{number}")
+        return found.get(jail) or found.get("DEFAULT")
+
     # -- audit, logs, time ---------------------------------------------------------------
 
     def auditd_conf(self) -> dict[str, Setting]:
@@ -629,6 +656,15 @@ class Facts:
             if match:
                 process = match.group(1)
             found.append(Listener(parts[0], address.strip("[]"), int(port), process))
+        return found
+
+    def apt_setting(self, key: str) -> Setting | None:
+        """A flat ``Key "value";`` apt setting; files are read in name order, the last wins."""
+        found = None
+        for line in self.lines(["/etc/apt/apt.conf.d/*"]):
+            match = _APT_SETTING.match(line.value)
+            if match and match.group(1).lower() == key.lower():
+                found = Setting(match.group(2), line.source)
         return found
 
     # -- files -------------------------------------------------------------------------

@@ -230,22 +230,14 @@ def _zone(name: str | None) -> Any:
 
 
 def _ingest(files: list[Path], store: str | None, tz: str | None) -> Counters:
-    import sys
-
-    from secops.ingest.pipeline import is_audit_log, run_lines
-    from secops.ingest.readers import read_file, read_stream
+    from secops.ingest.pipeline import import_paths
 
     for path in files:
         if str(path) != "-" and not path.is_file():
             raise SiemError(t("siem.no_file", path=path))
     pipeline = _pipeline(store, tz, tails=False)
-    stop = threading.Event()
     try:
-        for path in files:
-            if str(path) == "-":
-                run_lines(pipeline, read_stream(sys.stdin.buffer), stop)
-            else:
-                run_lines(pipeline, read_file(path), stop, audit=is_audit_log(path))
+        import_paths(pipeline, files, threading.Event())
     finally:
         pipeline.store.close()
     return pipeline.counters
@@ -260,8 +252,7 @@ def _listen(
     """
     import asyncio
 
-    from secops.ingest.pipeline import Counters, Source, is_audit_log, run_tail
-    from secops.ingest.readers import FileTailer
+    from secops.ingest.pipeline import Counters, follow
 
     address = parse_address(syslog) if syslog else None
     stop = threading.Event()
@@ -269,11 +260,8 @@ def _listen(
     tail_pipeline: Pipeline | None = None
     if tails:
         tail_pipeline = _pipeline(store, tz, tails=True)
-        checkpoints = tail_pipeline.checkpoints
-        assert checkpoints is not None  # noqa: S101 - built with tails=True
-        sources = [Source(FileTailer(p, checkpoints), is_audit_log(p)) for p in tails]
         worker = threading.Thread(
-            target=run_tail, args=(tail_pipeline, sources, stop), name="siem-tail", daemon=True
+            target=follow, args=(tail_pipeline, tails, stop), name="siem-tail", daemon=True
         )
         worker.start()
     total = Counters()
@@ -296,7 +284,7 @@ def _listen(
                 ) from None
             finally:
                 syslog_pipeline.store.close()
-            _add(total, syslog_pipeline.counters)
+            total.add(syslog_pipeline.counters)
         else:
             _wait_for_signal(stop)
     finally:
@@ -304,7 +292,7 @@ def _listen(
         if worker is not None and tail_pipeline is not None:
             worker.join()
             tail_pipeline.store.close()
-            _add(total, tail_pipeline.counters)
+            total.add(tail_pipeline.counters)
     return total
 
 
@@ -315,13 +303,6 @@ def _wait_for_signal(stop: threading.Event) -> None:
         signal.signal(signum, lambda *_: stop.set())
     while not stop.wait(0.5):
         pass
-
-
-def _add(total: Counters, part: Counters) -> None:
-    for name in ("lines", "events", "created", "duplicates", "quarantined", "batches"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    for reason, count in part.reasons.items():
-        total.reasons[reason] = total.reasons.get(reason, 0) + count
 
 
 # -- output ------------------------------------------------------------------------------------

@@ -71,6 +71,14 @@ class Counters:
     batches: int = 0
     store_retries: int = 0
 
+    def add(self, other: Counters) -> None:
+        """Count what ``other`` (another pipeline's counters) counted too."""
+        for name in ("lines", "events", "created", "duplicates", "quarantined", "batches"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.store_retries += other.store_retries
+        for reason, count in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + count
+
 
 def quarantine_dir(environ: Mapping[str, str] | None = None) -> Path:
     """``<data dir>/siem/quarantine``."""
@@ -403,6 +411,32 @@ def run_lines(
     flush_retrying(pipeline, stop, final=True)
 
 
+def follow(
+    pipeline: Pipeline, paths: Sequence[Path], stop: threading.Event, *, poll_interval: float = 0.1
+) -> None:
+    """Tail ``paths`` (audit.log* assembled by serial) until ``stop``; the files are closed after.
+
+    The pipeline must have checkpoints: they are where each file resumes.
+    """
+    if pipeline.checkpoints is None:
+        raise ValueError("following files needs a pipeline with checkpoints")
+    sources = [Source(FileTailer(p, pipeline.checkpoints), is_audit_log(p)) for p in paths]
+    try:
+        run_tail(pipeline, sources, stop, poll_interval=poll_interval)
+    finally:
+        for source in sources:
+            source.tailer.close()
+
+
+def import_paths(pipeline: Pipeline, paths: Sequence[Path], stop: threading.Event) -> None:
+    """Read whole files (``-``: standard input) through the pipeline, in order."""
+    for path in paths:
+        if str(path) == "-":
+            run_lines(pipeline, read_stream(sys.stdin.buffer), stop)
+        else:
+            run_lines(pipeline, read_file(path), stop, audit=is_audit_log(path))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m secops.ingest.pipeline", description="Run one SIEM reader."
@@ -462,17 +496,9 @@ def _run_readers(
     args: argparse.Namespace, pipeline: Pipeline, checkpoints: Checkpoints, stop: threading.Event
 ) -> None:
     if args.command == "tail":
-        sources = [Source(FileTailer(p, checkpoints), is_audit_log(p)) for p in args.paths]
-        try:
-            run_tail(pipeline, sources, stop, poll_interval=args.poll_ms / 1000)
-        finally:
-            for source in sources:
-                source.tailer.close()
-    elif args.command == "import":
-        for path in args.paths:
-            run_lines(pipeline, read_file(path), stop, audit=is_audit_log(path))
+        follow(pipeline, args.paths, stop, poll_interval=args.poll_ms / 1000)
     else:
-        run_lines(pipeline, read_stream(sys.stdin.buffer), stop)
+        import_paths(pipeline, args.paths if args.command == "import" else [Path("-")], stop)
 
 
 __all__ = [
@@ -481,6 +507,8 @@ __all__ = [
     "Quarantine",
     "Source",
     "flush_retrying",
+    "follow",
+    "import_paths",
     "main",
     "quarantine_dir",
     "run_lines",

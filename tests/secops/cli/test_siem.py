@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,17 +150,39 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.mark.timeout(120)
-def test_listen_receives_syslog_over_tcp_and_udp_and_stops_cleanly(env: dict[str, str]) -> None:
-    port = free_port()
+@contextmanager
+def listening(env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`govsec siem listen ARGS` running; stopped with SIGINT (Ctrl-C), which must exit 0."""
     listener = subprocess.Popen(
-        [sys.executable, "-m", "secops", "siem", "listen", "--syslog", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "secops", "siem", "listen", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
+        yield listener
+    finally:
+        listener.send_signal(signal.SIGINT)
+        _, stderr = listener.communicate(timeout=60)
+    assert listener.returncode == 0, stderr[-2000:]
+
+
+def searched(env: dict[str, str], query: str, want: int, *extra: str, wait: float = 30) -> list:  # type: ignore[type-arg]
+    """The events ``govsec siem search`` finds, polled until ``want`` of them or ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = as_json(govsec("siem", "search", query, *extra, "--format", "json", env=env))
+        assert isinstance(found, list)
+        if len(found) >= want or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+@pytest.mark.timeout(120)
+def test_listen_receives_syslog_over_tcp_and_udp_and_stops_cleanly(env: dict[str, str]) -> None:
+    port = free_port()
+    with listening(env, "--syslog", f"127.0.0.1:{port}"):
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -178,21 +202,27 @@ def test_listen_receives_syslog_over_tcp_and_udp_and_stops_cleanly(env: dict[str
                 b"<86>Nov 21 08:00:01 lab02 su[9]: FAILED SU (to root) bob on pts/0",
                 ("127.0.0.1", port),
             )
-        found: object = []
-        while time.monotonic() < deadline:
-            found = as_json(govsec("siem", "search", "", "--format", "json", env=env))
-            if isinstance(found, list) and len(found) >= 2:
-                break
-            time.sleep(0.3)
-    finally:
-        listener.send_signal(signal.SIGINT)
-        _, stderr = listener.communicate(timeout=60)
-    assert listener.returncode == 0, stderr[-2000:]
-    assert isinstance(found, list)
+        found = searched(env, "", 2)
     by_host = {e["host"]["name"]: e for e in found}
     assert by_host["lab01"]["event"]["action"] == "ssh_login"
     assert by_host["lab01"]["user"]["name"] == "labadmin"
     assert by_host["lab02"]["event"]["dataset"] == "su"
+
+
+@pytest.mark.timeout(120)
+def test_listen_follows_a_file_and_resumes_where_it_stopped(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("Nov 21 08:00:00 lab01 sshd[1]: Invalid user alpha from 10.0.0.9 port 4000\n")
+    with listening(env, "--tail", str(log)):
+        assert len(searched(env, "alpha", 1)) == 1
+    with log.open("a") as more:  # written while nothing listens
+        more.write("Nov 21 08:00:05 lab01 sshd[1]: Invalid user beta from 10.0.0.9 port 4001\n")
+    with listening(env, "--tail", str(log)):
+        assert len(searched(env, "beta", 1)) == 1
+    every = searched(env, "", 2)
+    assert sorted(e["user"]["name"] for e in every) == ["alpha", "beta"]  # nothing read twice
 
 
 def test_a_password_on_the_command_line_is_refused_and_never_echoed(env: dict[str, str]) -> None:

@@ -3,17 +3,14 @@ and an SSH login made to the host arrives as its event."""
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import govsec, lab_env, require_root
+from tests.secops.cli.test_siem import listening, searched
 
 pytestmark = pytest.mark.lab
 SUBNET = "10.213.203.0/24"
@@ -40,57 +37,25 @@ def test_an_ssh_login_to_a_lab_host_arrives_through_its_rsyslog(
     lab: tuple[dict[str, str], Path],
 ) -> None:
     env, inventory = lab
-    listener = subprocess.Popen(
-        [sys.executable, "-m", "secops", "siem", "listen", "--syslog", f"{GATEWAY}:5514"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with listening(env, "--syslog", f"{GATEWAY}:5514"):
         # only the logging area: rsyslog installed, forwarding to the collector in the inventory
         harden = govsec(
             "harden", "-i", str(inventory), "--tags", "logging", "--quiet", env=env, timeout=400
         )
         assert harden.returncode == 0, harden.stdout[-3000:] + harden.stderr[-3000:]
+        ssh_config = str(inventory.with_name("ssh_config"))
         login = subprocess.run(
-            [
-                "ssh",
-                "-F",
-                str(inventory.with_name("ssh_config")),
-                "-o",
-                "BatchMode=yes",
-                "lab01",
-                "true",
-            ],
+            ["ssh", "-F", ssh_config, "-o", "BatchMode=yes", "lab01", "true"],
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
         assert login.returncode == 0, login.stderr
-        found: list[dict] = []  # type: ignore[type-arg]
-        deadline = time.monotonic() + 90
-        while not found and time.monotonic() < deadline:
-            search = govsec(
-                "siem",
-                "search",
-                "Accepted publickey",
-                "--host",
-                "lab01",
-                "--format",
-                "json",
-                env=env,
-            )
-            assert search.returncode == 0, search.stderr
-            found = [e for e in json.loads(search.stdout) if e["user"]["name"] == "labadmin"]
-            time.sleep(1)
-    finally:
-        listener.send_signal(signal.SIGINT)
-        _, stderr = listener.communicate(timeout=60)
-    assert listener.returncode == 0, stderr[-2000:]
+        found = searched(env, "Accepted publickey", 1, "--host", "lab01", wait=90)
     assert found, "the login never reached the store"
     event = found[0]
     assert event["event"]["action"] == "ssh_login" and event["event"]["outcome"] == "success"
+    assert event["user"]["name"] == "labadmin"
     assert event["source"]["ip"] == GATEWAY
     assert event["log"]["syslog"]["version"] == "1"  # RFC 5424 framing from the role's rsyslog
