@@ -208,44 +208,69 @@ def _nil(value: str) -> str | None:
 
 
 @dataclass(slots=True)
-class _Context:
-    """The reference and zone lines are being framed with, and the BSD stamps seen so far.
+class _Stamps:
+    """The BSD stamps seen in one zone, each inferred once.
 
-    A reader hands over a whole read with one receive time, and a log has many lines per
-    second: each distinct stamp text is inferred once per (reference, zone).
+    A stamp's year depends on the reference only near the edges of a window: an entry holds
+    the reference times (epoch seconds) ``[low, high)`` for which the inferred year stays
+    the same, so it serves every read of a log until the year turns. A log has many lines a
+    second, and the per-line cost of inference (zone arithmetic) is gone for all but one.
     """
 
-    reference: datetime
     tz: tzinfo | None
-    stamps: dict[str, tuple[datetime, str] | None]
+    entries: dict[str, tuple[datetime, str, float, float] | None]
+    reference: datetime = datetime.min
+    epoch: float = 0.0
 
 
 _MAX_STAMPS = 16384
-_UNKNOWN: tuple[datetime, str] = (datetime.min, "")  # a cache miss, told apart from None
-_context = _Context(datetime.min, None, {})
+_UNKNOWN = (datetime.min, "", 0.0, 0.0)  # a cache miss, told apart from None
+_stamps = _Stamps(None, {})
 
 
 def _bsd_timestamp(
     text: str, line: str, pos: int, reference: datetime, tz: tzinfo | None
 ) -> tuple[datetime, str] | None:
-    """:func:`infer_timestamp` of the BSD stamp ``text`` at ``line[pos:]``, and its ISO form.
-
-    Cached per stamp text for the current (reference, zone): a log has many lines a second.
-    """
-    global _context
-    context = _context
-    if context.reference is not reference or context.tz is not tz:
-        context = _context = _Context(reference, tz, {})
-    known = context.stamps.get(text, _UNKNOWN)
-    if known is not _UNKNOWN:
-        return known
+    """:func:`infer_timestamp` of the BSD stamp ``text`` at ``line[pos:]``, and its ISO form."""
+    global _stamps
+    cache = _stamps
+    if cache.tz is not tz:
+        cache = _stamps = _Stamps(tz, {})
+    if cache.reference is not reference:  # a reader hands over a whole read with one time
+        cache.reference, cache.epoch = reference, reference.timestamp()
+    known = cache.entries.get(text, _UNKNOWN)
+    if known is None:
+        return None
+    if known[2] <= cache.epoch < known[3]:
+        return known[0], known[1]
     match = _BSD_TS.match(line, pos)
     stamp = None if match is None else infer_timestamp(match, reference, tz)
-    known = None if stamp is None else (stamp, stamp.isoformat(timespec="microseconds"))
-    if len(context.stamps) >= _MAX_STAMPS:
-        context.stamps.clear()
-    context.stamps[text] = known
-    return known
+    if len(cache.entries) >= _MAX_STAMPS:
+        cache.entries.clear()
+    if stamp is None:  # not a date in any year: no reference changes that
+        cache.entries[text] = None
+        return None
+    iso = stamp.isoformat(timespec="microseconds")
+    cache.entries[text] = (stamp, iso, *_same_year(match, stamp, tz))  # type: ignore[arg-type]
+    return stamp, iso
+
+
+def _same_year(match: re.Match[str], stamp: datetime, tz: tzinfo | None) -> tuple[float, float]:
+    """The references (epoch seconds) for which :func:`infer_timestamp` gives ``stamp``.
+
+    From when ``stamp`` stops being too far ahead, to when the same stamp a later year
+    (the next that has the date: Feb 29) stops being too far ahead in turn.
+    """
+    slack = FUTURE_SLACK.total_seconds()
+    low = stamp.timestamp() - slack
+    for year in range(stamp.year + 1, stamp.year + 9):
+        try:
+            later = stamp.replace(year=year, tzinfo=None)
+        except ValueError:
+            continue
+        later = later.replace(tzinfo=tz) if tz is not None else later.astimezone()
+        return low, later.timestamp() - slack
+    return low, low  # unreachable for a real date: never served from the cache
 
 
 def infer_timestamp(

@@ -59,9 +59,17 @@ def commit_all(t: FileTailer, lines: list[Line]) -> None:
 
 def test_file_id_is_source_and_position() -> None:
     line = Line(b"x", "file:1:2", 40)
-    assert event_id(line) == hashlib.sha256(b"file:1:2\x0040").hexdigest()[:32]
+    assert event_id(line) == hashlib.sha256(b"file:1:2").hexdigest()[:16] + "0000000000000028"
     assert event_id(Line(b"other text", "file:1:2", 40)) == event_id(line)  # the offset decides
     assert event_id(Line(b"x", "file:1:2", 41)) != event_id(line)
+    assert event_id(Line(b"x", "file:1:3", 40)) != event_id(line)
+
+
+def test_file_ids_rise_with_the_offset() -> None:
+    # the store's id index then grows at its end (docs/store.md)
+    ids = [event_id(Line(b"x", "file:1:2", offset)) for offset in (0, 9, 255, 256, 2**40)]
+    assert ids == sorted(ids)
+    assert len({len(eid) for eid in ids}) == 1
 
 
 def test_syslog_id_is_peer_and_content() -> None:

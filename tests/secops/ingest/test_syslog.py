@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from secops.ingest.syslog import frame
+from secops.ingest.syslog import _BSD_TS, frame, infer_timestamp
 from tests.secops.ingest.conftest import CST, RECEIVED, parse
 
 UTC8 = timezone(timedelta(hours=8))
@@ -113,3 +113,17 @@ def test_rsyslog_protocol23_format_keeps_no_leading_space() -> None:
     assert event["message"].startswith("Accepted publickey")
     assert event["event"]["action"] == "ssh_login"
     assert event["user"]["name"] == "labadmin"
+
+
+def test_a_stamp_seen_before_is_inferred_again_for_another_year() -> None:
+    # the stamp cache serves a year only while the reference keeps it the same year
+    stamps = ["Dec 31 23:59:59", "Jan  1 00:00:30", "Feb 29 12:00:00", "Nov 22 07:00:00"]
+    start = datetime(2023, 12, 30, 12, 0, tzinfo=UTC8)
+    references = [start + timedelta(hours=7 * k) for k in range(0, 4000, 37)]
+    references += references[::-1]  # time going back too: a replayed old file
+    for received in references:
+        for stamp in stamps:
+            line = f"{stamp} h p: m"
+            framed, match = frame(line, received, UTC8), _BSD_TS.match(line)
+            assert framed is not None and match is not None
+            assert framed.timestamp == infer_timestamp(match, received, UTC8), (received, stamp)

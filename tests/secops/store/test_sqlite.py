@@ -136,6 +136,24 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         SqliteStore(path)
 
 
+def test_a_version_1_store_is_upgraded_in_place_keeping_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SqliteStore(path) as store:
+        store.put([event(n) for n in range(50)])
+    with sqlite3.connect(path) as db:  # what version 1 indexed: (column, ts)
+        for name in ("host", "dataset", "category"):
+            db.execute(f"DROP INDEX events_by_{name}")
+            db.execute(f"CREATE INDEX events_{name} ON events ({name}, ts)")
+        db.execute("PRAGMA user_version=1")
+    with SqliteStore(path) as store:
+        assert store.stats().total == 50
+        names = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master")}
+        version = store._db.execute("PRAGMA user_version").fetchone()[0]
+    assert {"events_by_host", "events_by_dataset", "events_by_category"} <= names
+    assert not {"events_host", "events_dataset", "events_category"} & names
+    assert version == 2
+
+
 def test_the_full_text_index_stays_consistent_through_put_and_purge(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     with SqliteStore(path) as store:
