@@ -208,9 +208,10 @@ def parse_address(text: str) -> tuple[str, int]:
 def _pipeline(store: str | None, tz: str | None, *, tails: bool) -> Pipeline:
     from secops.ingest.checkpoint import Checkpoints
     from secops.ingest.checkpoint import default_path as checkpoints_path
-    from secops.ingest.pipeline import Pipeline
+    from secops.ingest.pipeline import Pipeline, tune_gc
     from secops.store import open_store
 
+    tune_gc()
     return Pipeline(
         open_store(store_url(store)),
         checkpoints=Checkpoints(checkpoints_path()) if tails else None,

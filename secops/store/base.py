@@ -30,6 +30,16 @@ class StoreUnavailable(StoreError):  # noqa: N818 - the contract names it so
     """Nothing could be written (or read): the caller keeps its batch and its checkpoint."""
 
 
+class Refused(StoreError):  # noqa: N818 - a verdict on one event, not a failure of the store
+    """An event a store cannot take as it is: no id, a timestamp it cannot read, not JSON."""
+
+    def __init__(self, eid: str, reason: str) -> None:
+        """``eid``: the event's id (``""`` if none); ``reason``: why, for the quarantine."""
+        super().__init__(f"event {eid or '(no id)'} refused: {reason}")
+        self.eid = eid
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class PutResult:
     """What became of a batch: new events, events already stored, and events refused."""
@@ -69,6 +79,26 @@ class EventStore(Protocol):
         """
         ...
 
+    def encode(self, event: Event) -> Any:
+        """The store's own form of ``event`` (a row, a bulk document) for :meth:`put_encoded`.
+
+        The pipeline encodes each event as soon as it is parsed and holds only these: the
+        event's dicts are freed while still in the CPU's cache, and a batch is a few compact
+        objects, not thousands of dicts (docs/store.md, "Write throughput").
+
+        Raises:
+            Refused: the event cannot be stored (the pipeline quarantines it).
+        """
+        ...
+
+    def put_encoded(self, items: Sequence[Any]) -> PutResult:
+        """:meth:`put` for what :meth:`encode` made.
+
+        Raises:
+            StoreUnavailable: nothing could be written; the caller keeps the batch.
+        """
+        ...
+
     def search(
         self,
         query: str,
@@ -99,6 +129,21 @@ class EventStore(Protocol):
     def close(self) -> None:
         """Release files and connections; the store is unusable afterwards."""
         ...
+
+
+def put_events(store: EventStore, batch: Sequence[Event]) -> PutResult:
+    """:meth:`EventStore.put` as encode-then-put_encoded; refused events count as failed."""
+    items: list[Any] = []
+    refused: list[tuple[str, str]] = []
+    for event in batch:
+        try:
+            items.append(store.encode(event))
+        except Refused as exc:
+            refused.append((exc.eid, exc.reason))
+    result = store.put_encoded(items)
+    return PutResult(
+        result.created, result.duplicates, refused + result.failed, spooled=result.spooled
+    )
 
 
 def redact(url: str) -> str:

@@ -35,10 +35,12 @@ from secops.store.base import (
     RETENTION_DAYS,
     Event,
     PutResult,
+    Refused,
     StoreError,
     StoreStats,
     StoreUnavailable,
     from_micros,
+    put_events,
     redact,
     timestamp_micros,
     timestamp_problem,
@@ -202,29 +204,36 @@ class ElasticsearchStore:
         name = _UNSAFE.sub("_", dataset.lower())[:100] if isinstance(dataset, str) else ""
         return f"logs-{self.prefix}.{name.lstrip('._') or 'unknown'}-{self.namespace}"
 
-    def _docs(self, batch: Sequence[Event]) -> tuple[list[tuple[str, str, bytes]], list[Any]]:
-        docs: list[tuple[str, str, bytes]] = []
-        failed: list[tuple[str, str]] = []
-        for event in batch:
-            meta = event.get("event")
-            eid = meta.get("id") if isinstance(meta, dict) else None
-            if not isinstance(eid, str) or not eid:
-                failed.append(("", "no event.id"))
-                continue
-            if len(eid.encode()) > 512:
-                failed.append((eid[:64], "event.id longer than the 512 bytes of an _id"))
-                continue
-            if timestamp_micros(event) is None:
-                failed.append((eid, timestamp_problem(event.get("@timestamp"))))
-                continue
-            try:
-                docs.append((eid, self.index_of(event), orjson.dumps(event)))
-            except TypeError as exc:
-                failed.append((eid, f"not serialisable as JSON: {exc}"))
-        return docs, failed
+    def encode(self, event: Event) -> tuple[str, str, bytes]:
+        """``(_id, index, JSON)`` of ``event``; see :meth:`EventStore.encode`.
+
+        Raises:
+            Refused: no ``event.id``, one over 512 bytes, a bad ``@timestamp``, not JSON.
+        """
+        meta = event.get("event")
+        eid = meta.get("id") if isinstance(meta, dict) else None
+        if not isinstance(eid, str) or not eid:
+            raise Refused("", "no event.id")
+        if len(eid.encode()) > 512:
+            raise Refused(eid[:64], "event.id longer than the 512 bytes of an _id")
+        if timestamp_micros(event) is None:
+            raise Refused(eid, timestamp_problem(event.get("@timestamp")))
+        try:
+            return eid, self.index_of(event), orjson.dumps(event)
+        except TypeError as exc:
+            raise Refused(eid, f"not serialisable as JSON: {exc}") from None
 
     def put(self, batch: Sequence[Event]) -> PutResult:
-        """Create each event with ``_id = event.id``; spool what the cluster cannot take now.
+        """Create each event with ``_id = event.id``; see :meth:`put_encoded`.
+
+        Raises:
+            StoreUnavailable: the cluster is unreachable and the spool cannot be written.
+            StoreError: the cluster refused the template or policy (a configuration error).
+        """
+        return put_events(self, batch)
+
+    def put_encoded(self, docs: Sequence[tuple[str, str, bytes]]) -> PutResult:
+        """Create documents made by :meth:`encode`; spool what the cluster cannot take now.
 
         The spool is replayed first, so events arrive in the order they were put; the counts
         include the replayed events.
@@ -233,7 +242,7 @@ class ElasticsearchStore:
             StoreUnavailable: the cluster is unreachable and the spool cannot be written.
             StoreError: the cluster refused the template or policy (a configuration error).
         """
-        docs, failed = self._docs(batch)
+        docs = list(docs)
         with self._lock:
             replayed = self._replay() if self._spool_size() else _Outcome()
             outcome = _Outcome() if replayed.pending else self._bulk(docs)
@@ -246,7 +255,7 @@ class ElasticsearchStore:
         return PutResult(
             replayed.created + outcome.created,
             replayed.duplicates + outcome.duplicates,
-            failed + replayed.failed + outcome.failed,
+            replayed.failed + outcome.failed,
             spooled=len(outcome.pending),
         )
 

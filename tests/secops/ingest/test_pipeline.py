@@ -55,6 +55,12 @@ class FakeStore:
                 created += 1
         return PutResult(created, len(batch) - created - len(failed), failed)
 
+    def encode(self, event: Event) -> Event:
+        return event
+
+    def put_encoded(self, items: Sequence[Event]) -> PutResult:
+        return self.put(items)
+
     def close(self) -> None:
         pass
 

@@ -87,6 +87,12 @@ class ListStore:
         self.events.update((e["event"]["id"], e) for e in new)
         return PutResult(len({e["event"]["id"] for e in new}), len(batch) - len(new), [])
 
+    def encode(self, event: Event) -> Event:
+        return event
+
+    def put_encoded(self, items: Sequence[Event]) -> PutResult:
+        return self.put(items)
+
     def close(self) -> None:
         pass
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import apsw
 import pytest
 
 from secops.store.base import StoreError, StoreUnavailable
@@ -130,8 +130,9 @@ def test_a_file_that_is_not_a_database_is_unavailable(tmp_path: Path) -> None:
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     SqliteStore(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA user_version=99")
+    db = apsw.Connection(str(path))
+    db.execute("PRAGMA user_version=99")
+    db.close()
     with pytest.raises(StoreError, match="schema version 99"):
         SqliteStore(path)
 
@@ -140,11 +141,12 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_events(tmp_path: Pat
     path = tmp_path / "events.db"
     with SqliteStore(path) as store:
         store.put([event(n) for n in range(50)])
-    with sqlite3.connect(path) as db:  # what version 1 indexed: (column, ts)
-        for name in ("host", "dataset", "category"):
-            db.execute(f"DROP INDEX events_by_{name}")
-            db.execute(f"CREATE INDEX events_{name} ON events ({name}, ts)")
-        db.execute("PRAGMA user_version=1")
+    db = apsw.Connection(str(path))
+    for name in ("host", "dataset", "category"):  # what version 1 indexed: (column, ts)
+        db.execute(f"DROP INDEX events_by_{name}")
+        db.execute(f"CREATE INDEX events_{name} ON events ({name}, ts)")
+    db.execute("PRAGMA user_version=1")
+    db.close()
     with SqliteStore(path) as store:
         assert store.stats().total == 50
         names = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master")}
