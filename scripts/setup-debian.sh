@@ -4,6 +4,8 @@ set -euo pipefail
 
 packages=(
   python3-venv      # the .venv
+  python3-dev       # Python.h, and gcc: mypyc compiles the intake's hot modules (secops/native.py)
+  gcc
   debootstrap       # the lab's Debian base
   openssh-client    # ssh and ssh-keygen: lab keys, reaching lab hosts
   apt-cacher-ng     # package access for lab hosts, which have no route out

@@ -4,3 +4,7 @@
 raises; ``AuditAssembler`` (in :mod:`secops.ingest.parsers.auditd`) groups auditd's
 multi-line records into one event. Readers and stores build on these.
 """
+
+from secops import native
+
+native.activate(__name__, __path__)  # the compiled parsers, when built for these sources

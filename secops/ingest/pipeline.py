@@ -16,39 +16,34 @@ MAX_LINE_BYTES`) and an event the store refuses are not stored; each becomes one
 and the line's head, escaped as the parsers escape (``\\xNN``). Every line read is either
 stored (created or duplicate) or quarantined, and counted.
 
-``python -m secops.ingest.pipeline`` runs one reader with this pipeline (tests and
+``python -m secops.ingest.worker`` runs one reader with this pipeline (tests and
 benchmarks drive it as a process they can kill; users run ``govsec siem``).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import gc
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from secops import config
 from secops.ingest.checkpoint import Checkpoints
-from secops.ingest.checkpoint import default_path as default_checkpoints
 from secops.ingest.parse import parse_line
 from secops.ingest.parsers.auditd import AuditAssembler, parse_record
 from secops.ingest.readers import OVERSIZE, FileTailer, Line, event_id, read_file, read_stream
 from secops.ingest.text import decode_line
 from secops.store.base import Event, EventStore, Refused, StoreUnavailable
 
-BATCH_SIZE = 500
+BATCH_SIZE = 20_000  # at most: a quiet source flushes after FLUSH_MS; a busy one fills it
 FLUSH_MS = 200
 AUDIT_IDLE = 2.0  # seconds an audit event may wait for its EOE before it goes as it is
 QUARANTINE_HEAD = 64 * 1024  # bytes of a quarantined line kept (escaped) for the analyst
@@ -455,71 +450,6 @@ def import_paths(pipeline: Pipeline, paths: Sequence[Path], stop: threading.Even
             run_lines(pipeline, read_file(path), stop, audit=is_audit_log(path))
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m secops.ingest.pipeline", description="Run one SIEM reader."
-    )
-    parser.add_argument("--store", default=None, help="sqlite:///path or http(s)://… (default)")
-    parser.add_argument("--batch", type=int, default=BATCH_SIZE)
-    parser.add_argument("--flush-ms", type=int, default=FLUSH_MS)
-    parser.add_argument("--tz", default=None, help="zone of timestamps without one")
-    parser.add_argument("--checkpoints", type=Path, default=None)
-    parser.add_argument("--quarantine", type=Path, default=None)
-    sub = parser.add_subparsers(dest="command", required=True)
-    tail = sub.add_parser("tail", help="follow files")
-    tail.add_argument("paths", nargs="+", type=Path)
-    tail.add_argument("--poll-ms", type=int, default=100)
-    imp = sub.add_parser("import", help="read whole files")
-    imp.add_argument("paths", nargs="+", type=Path)
-    sub.add_parser("stdin", help="read standard input")
-    listen = sub.add_parser("listen", help="syslog receiver")
-    listen.add_argument("--bind", default="127.0.0.1")
-    listen.add_argument("--tcp", type=int, default=None, help="TCP port")
-    listen.add_argument("--udp", type=int, default=None, help="UDP port")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one reader until its input ends or SIGTERM/SIGINT; print the counters as JSON."""
-    args = _parser().parse_args(argv)
-    from secops.store import open_store
-
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    tune_gc()
-    checkpoints = Checkpoints(args.checkpoints or default_checkpoints())
-    pipeline = Pipeline(
-        open_store(args.store),
-        checkpoints=checkpoints,
-        quarantine=Quarantine(args.quarantine or quarantine_dir()),
-        tz=ZoneInfo(args.tz) if args.tz else None,
-        batch_size=args.batch,
-        flush_ms=args.flush_ms,
-    )
-    stop = threading.Event()
-    try:
-        if args.command == "listen":
-            from secops.ingest.syslog_server import serve
-
-            asyncio.run(serve(pipeline, host=args.bind, tcp_port=args.tcp, udp_port=args.udp))
-        else:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
-            _run_readers(args, pipeline, checkpoints, stop)
-    finally:
-        pipeline.store.close()
-    print(json.dumps(asdict(pipeline.counters), sort_keys=True))
-    return 0
-
-
-def _run_readers(
-    args: argparse.Namespace, pipeline: Pipeline, checkpoints: Checkpoints, stop: threading.Event
-) -> None:
-    if args.command == "tail":
-        follow(pipeline, args.paths, stop, poll_interval=args.poll_ms / 1000)
-    else:
-        import_paths(pipeline, args.paths if args.command == "import" else [Path("-")], stop)
-
-
 __all__ = [
     "Counters",
     "Pipeline",
@@ -528,11 +458,7 @@ __all__ = [
     "flush_retrying",
     "follow",
     "import_paths",
-    "main",
     "quarantine_dir",
     "run_lines",
     "run_tail",
 ]
-
-if __name__ == "__main__":
-    sys.exit(main())

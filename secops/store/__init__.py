@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from secops import config
+from secops import config, native
 from secops.store.base import (
     RETENTION_DAYS,
     Event,
@@ -26,6 +26,8 @@ from secops.store.base import (
     purge_cutoff,
     redact,
 )
+
+native.activate(__name__, __path__)  # the compiled SQLite store, when built
 
 __all__ = [
     "RETENTION_DAYS",

@@ -1,6 +1,6 @@
 """Crash safety (issue 5): 200,000 numbered lines, the ingester SIGKILLed 5 times: 0 lost, 0 twice.
 
-The ingester is a real process (``python -m secops.ingest.pipeline``) writing into the real
+The ingester is a real process (``python -m secops.ingest.worker``) writing into the real
 SQLite store; the test kills it at random points and starts it again, while a writer keeps
 appending (and rotates the file once), or a sender keeps sending and resends after each
 reconnect what it sent since the previous one. At the end every number must be in the
@@ -46,7 +46,7 @@ class Ingester:
         self.starts = 0
 
     def start(self) -> None:
-        argv = [sys.executable, "-m", "secops.ingest.pipeline", "--store", self.store]
+        argv = [sys.executable, "-m", "secops.ingest.worker", "--store", self.store]
         argv += ["--batch", "500", "--flush-ms", "100", *self.args]
         with (self.home / f"ingester-{self.starts}.err").open("wb") as err:
             self.proc = subprocess.Popen(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from secops.ingest import pipeline as pipeline_module
+from secops.ingest import worker
 from secops.ingest.checkpoint import Checkpoints
 from secops.ingest.pipeline import Pipeline, Quarantine, run_lines
 from secops.ingest.readers import (
@@ -211,7 +211,7 @@ def test_stdin_through_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("GOVSEC_HOME", str(tmp_path))
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"a\nb\n")))
     url = f"sqlite://{tmp_path / 'events.db'}"
-    assert pipeline_module.main(["--store", url, "stdin"]) == 0
+    assert worker.main(["--store", url, "stdin"]) == 0
     store = open_store(url)
     try:
         assert store.stats().total == 2

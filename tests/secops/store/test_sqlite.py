@@ -142,16 +142,19 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_events(tmp_path: Pat
     with SqliteStore(path) as store:
         store.put([event(n) for n in range(50)])
     db = apsw.Connection(str(path))
-    for name in ("host", "dataset", "category"):  # what version 1 indexed: (column, ts)
+    for name in ("host", "category"):  # what version 1 indexed: (column, ts)
         db.execute(f"DROP INDEX events_by_{name}")
+    for name in ("host", "dataset", "category"):
         db.execute(f"CREATE INDEX events_{name} ON events ({name}, ts)")
+    db.execute("DROP TABLE counts")  # version 1 counted with GROUP BY
     db.execute("PRAGMA user_version=1")
     db.close()
     with SqliteStore(path) as store:
-        assert store.stats().total == 50
+        stats = store.stats()
         names = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master")}
         version = store._db.execute("PRAGMA user_version").fetchone()[0]
-    assert {"events_by_host", "events_by_dataset", "events_by_category"} <= names
+    assert stats.total == 50 and sum(stats.by_dataset.values()) == 50
+    assert {"events_by_host", "events_by_category", "counts"} <= names
     assert not {"events_host", "events_dataset", "events_category"} & names
     assert version == 2
 
@@ -159,7 +162,13 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_events(tmp_path: Pat
 def test_the_full_text_index_stays_consistent_through_put_and_purge(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     with SqliteStore(path) as store:
-        store.put([event(n, message=f"word{n % 7} \x00 {n}") for n in range(3000)])
+        categories = ("authentication", "network", None)
+        store.put(
+            [
+                event(n, message=f"word{n % 7} \x00 {n}", category=categories[n % 3])
+                for n in range(3000)
+            ]
+        )
         store.put([event(n) for n in range(2500, 3500)])
         no_message = event(4000)
         del no_message["message"]
@@ -168,6 +177,16 @@ def test_the_full_text_index_stays_consistent_through_put_and_purge(tmp_path: Pa
         db = store._db
         db.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
         assert store.stats().total == 3500 - 1500 + 1
+        # the kept counts are what grouping every event gives
+        truth = {
+            (dataset, category): n
+            for dataset, category, n in db.execute(
+                "SELECT coalesce(dataset, ''), coalesce(category, ''), count(*) FROM events"
+                " GROUP BY 1, 2"
+            )
+        }
+        kept = {(d, c): n for d, c, n in db.execute("SELECT dataset, category, n FROM counts")}
+        assert kept == truth and sum(truth.values()) == 3500 - 1500 + 1
         assert len(store.search("word3", limit=10_000)) == len(
             [n for n in range(1500, 2500) if n % 7 == 3]
         ) + len([n for n in range(2500, 3000) if n % 7 == 3])
