@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -203,3 +204,27 @@ def test_another_process_reads_while_this_one_writes(tmp_path: Path) -> None:
         assert reader.stats().total == 100
         writer.put([event(n) for n in range(100, 150)])
         assert len(reader.search("password", limit=1000)) == 150
+
+
+def test_checkpoints_in_their_thread_keep_the_wal_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secops.store import sqlite as module
+
+    # small thresholds; the writer's own fallback far away, so only the thread can keep up
+    monkeypatch.setattr(module, "CHECKPOINT_PAGES", 40)
+    monkeypatch.setattr(module, "WAL_LIMIT_PAGES", 1_000_000)
+    path = tmp_path / "events.db"
+    wal = tmp_path / "events.db-wal"
+    sizes = []
+    with SqliteStore(path) as store:
+        for batch in range(12):
+            store.put([event(n) for n in range(batch * 1000, (batch + 1) * 1000)])
+            time.sleep(0.3)  # the thread's turn
+            sizes.append(wal.stat().st_size // 16384)
+        assert store.stats().total == 12_000
+    # 12 batches of ~60 pages each: without the thread the WAL would hold them all
+    assert max(sizes) < 4 * 60, sizes
+    with SqliteStore(path) as store:  # and nothing was lost on the way
+        assert store.stats().total == 12_000
+        assert len(store.search("", limit=20_000)) == 12_000
