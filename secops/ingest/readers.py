@@ -158,14 +158,29 @@ def _line(
     return Line(raw, source, start, None, received, end, tags)
 
 
-def file_source(st: os.stat_result, generation: int = 0) -> str:
-    """``file:<dev>:<inode>``, with ``#<generation>`` after the inode was truncated.
+def file_source(st: os.stat_result, generation: int = 0, fingerprint: str = "") -> str:
+    """``file:<dev>:<inode>``, ``#<generation>`` after a truncation, ``@<first line>``.
 
     A truncated file reuses its inode and its offsets: without the generation the new lines
     would get the ids of the old lines at the same offsets, and the store would drop them.
+    A deleted file's inode is reused by the next new file, whose checkpoint is gone: the
+    first 16 hex digits of the first line's fingerprint tell the two apart (the same file
+    read again has the same first line, so its ids stay the same).
     """
     key = f"file:{st.st_dev}:{st.st_ino}"
-    return key if generation == 0 else f"{key}#{generation}"
+    return _qualified(key, generation, fingerprint)
+
+
+def _qualified(key: str, generation: int, fingerprint: str) -> str:
+    source = key if generation == 0 else f"{key}#{generation}"
+    return f"{source}@{fingerprint[:16]}" if fingerprint else source
+
+
+def source_key(source: str) -> tuple[str, int]:
+    """The checkpoint key (``file:<dev>:<inode>``) and generation of a file source."""
+    head = source.partition("@")[0]
+    key, _, generation = head.partition("#")
+    return key, int(generation or 0)
 
 
 def read_file(path: Path, *, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
@@ -175,7 +190,7 @@ def read_file(path: Path, *, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
         OSError: the file cannot be opened or read.
     """
     with path.open("rb", buffering=0) as fh:
-        source = file_source(os.fstat(fh.fileno()))
+        source = file_source(os.fstat(fh.fileno()), fingerprint=_fingerprint(fh.fileno())[0])
         splitter = LineSplitter(0, max_line)
         while data := fh.read(READ_CHUNK):
             received = _now()
@@ -226,7 +241,7 @@ class _File:
 
     @property
     def source(self) -> str:
-        return self.key if self.generation == 0 else f"{self.key}#{self.generation}"
+        return _qualified(self.key, self.generation, self.fingerprint)
 
 
 class FileTailer:
@@ -353,10 +368,10 @@ class FileTailer:
             budget -= len(data)
             found.last_data = self._clock()
             received = _now()
+            if not found.fingerprint:  # before the lines: their ids name the first line
+                found.fingerprint, found.fingerprint_size = _fingerprint(found.fd)
             source = found.source
             lines += [_line(part, source, received) for part in found.splitter.feed(data)]
-            if not found.fingerprint:
-                found.fingerprint, found.fingerprint_size = _fingerprint(found.fd)
         return lines
 
     def _rotated_away(self, current: _File) -> _File | None:
@@ -409,12 +424,12 @@ class FileTailer:
         """
         files = {f.key: f for f in [*self._rotated, *([self._current] if self._current else [])]}
         for source, offset in offsets.items():
-            key, _, gen = source.partition("#")
+            key, generation = source_key(source)
             found = files.get(key)
             closed = self._closed.get(key)
             if found is None and closed is not None:
                 found = closed[0]
-            if found is None or int(gen or 0) != found.generation:
+            if found is None or generation != found.generation:
                 continue
             self._committed[key] = offset
             if closed is not None and offset >= closed[1]:

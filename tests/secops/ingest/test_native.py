@@ -81,6 +81,7 @@ def test_an_edited_source_is_not_shadowed_by_an_old_build(tmp_path: Path) -> Non
 
 def test_a_build_cut_short_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(native, "build_dir", lambda root=ROOT: tmp_path)
+    monkeypatch.setenv("GOVSEC_NATIVE", "1")
     monkeypatch.setattr(sys, "path", list(sys.path))  # activate() adds the build to it
     native._usable.cache_clear()
     try:
