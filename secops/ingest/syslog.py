@@ -268,7 +268,7 @@ def _same_year(match: re.Match[str], stamp: datetime, tz: tzinfo | None) -> tupl
             later = stamp.replace(year=year, tzinfo=None)
         except ValueError:
             continue
-        later = later.replace(tzinfo=tz) if tz is not None else later.astimezone()
+        later = _localize(later, tz)
         return low, later.timestamp() - slack
     return low, low  # unreachable for a real date: never served from the cache
 
@@ -296,10 +296,15 @@ def infer_timestamp(
             if month == 2 and day == 29:
                 continue
             return None
-        stamp = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+        stamp = _localize(naive, tz)
         if stamp - reference <= FUTURE_SLACK:
             return stamp
     return None
+
+
+def _localize(naive: datetime, tz: tzinfo | None) -> datetime:
+    """A wall-clock time in ``tz``; None is the machine's local zone."""
+    return naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
 
 
 def parse_iso(text: str, tz: tzinfo | None) -> datetime | None:
@@ -314,5 +319,5 @@ def parse_iso(text: str, tz: tzinfo | None) -> datetime | None:
     except ValueError:
         return None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=tz) if tz is not None else stamp.astimezone()
+        stamp = _localize(stamp, tz)
     return stamp

@@ -176,6 +176,18 @@ def event_id(event: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def required_id(event: Mapping[str, Any]) -> str:
+    """:func:`event_id`, for a store's ``encode``.
+
+    Raises:
+        Refused: the event has no id.
+    """
+    eid = event_id(event)
+    if eid is None:
+        raise Refused("", "no event.id")
+    return eid
+
+
 def to_micros(moment: datetime) -> int:
     """Microseconds since the epoch, exactly (a naive datetime is taken as UTC)."""
     if moment.tzinfo is None:

@@ -42,6 +42,7 @@ from secops.store.base import (
     from_micros,
     put_events,
     redact,
+    required_id,
     timestamp_micros,
     timestamp_problem,
     to_micros,
@@ -210,10 +211,7 @@ class ElasticsearchStore:
         Raises:
             Refused: no ``event.id``, one over 512 bytes, a bad ``@timestamp``, not JSON.
         """
-        meta = event.get("event")
-        eid = meta.get("id") if isinstance(meta, dict) else None
-        if not isinstance(eid, str) or not eid:
-            raise Refused("", "no event.id")
+        eid = required_id(event)
         if len(eid.encode()) > 512:
             raise Refused(eid[:64], "event.id longer than the 512 bytes of an _id")
         if timestamp_micros(event) is None:

@@ -30,6 +30,7 @@ from secops.store.base import (
     StoreUnavailable,
     from_micros,
     put_events,
+    required_id,
     timestamp_problem,
     to_micros,
 )
@@ -245,10 +246,8 @@ class SqliteStore:
         Raises:
             Refused: no ``event.id``, an unreadable ``@timestamp``, a value JSON cannot hold.
         """
-        meta = event.get("event")
-        eid = meta.get("id") if isinstance(meta, dict) else None
-        if not isinstance(eid, str) or not eid:
-            raise Refused("", "no event.id")
+        eid = required_id(event)
+        meta: dict[str, Any] = event["event"]
         stamp = event.get("@timestamp")
         last = self._last
         if stamp is last[0]:  # events of one second share one string: parse it once
@@ -269,15 +268,15 @@ class SqliteStore:
             raise Refused(eid, f"not serialisable as JSON: {exc}") from None
         host = event.get("host")
         name = (host.get("name") or host.get("hostname")) if isinstance(host, dict) else None
-        categories = meta.get("category")  # type: ignore[union-attr]
+        categories = meta.get("category")
         category = categories[0] if isinstance(categories, list) and categories else categories
         return (
             _key(eid),
             ts,
             _text(name),
-            _text(meta.get("dataset")),  # type: ignore[union-attr]
+            _text(meta.get("dataset")),
             _text(category),
-            _text(meta.get("outcome")),  # type: ignore[union-attr]
+            _text(meta.get("outcome")),
             _text(event.get("message")),
             doc,
         )
