@@ -352,6 +352,14 @@ def current_lang() -> Lang:
     return _current
 
 
+def register(messages: Mapping[str, dict[Lang, str]]) -> None:
+    """Add a command group's own messages (kept in its module); a key may be added once."""
+    for key, texts in messages.items():
+        if key in MESSAGES and MESSAGES[key] != texts:
+            raise ValueError(f"message key {key!r} is already registered with other texts")
+        MESSAGES[key] = dict(texts)
+
+
 def t(key: str, **fields: object) -> str:
     """The message ``key`` in the current language, its ``{fields}`` filled in."""
     texts = MESSAGES[key]

@@ -271,7 +271,7 @@ class SqliteStore:
         categories = meta.get("category")
         category = categories[0] if isinstance(categories, list) and categories else categories
         return (
-            _key(eid),
+            stored_key(eid),
             ts,
             _text(name),
             _text(meta.get("dataset")),
@@ -512,7 +512,7 @@ class SqliteStore:
         self.close()
 
 
-def _key(eid: str) -> bytes | str:
+def stored_key(eid: str) -> bytes | str:
     """The 16-byte form of a 32-hex-digit id (half the index), else the id as text."""
     if len(eid) == 32:
         try:
