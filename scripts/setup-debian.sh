@@ -18,6 +18,7 @@ packages=(
   fonts-wqy-microhei # the CJK font the report (HTML and PDF) asks for
   poppler-utils     # pdffonts, pdftotext, pdftoppm: the report tests read the PDF
   chromium          # headless browser: the report tests load the HTML in it
+  prometheus-alertmanager # alerts go to a real Alertmanager (tests and demo run it on loopback)
 )
 
 missing=()
@@ -44,5 +45,15 @@ if [[ " ${missing[*]} " == *" apt-cacher-ng "* ]]; then
   else
     service apt-cacher-ng stop >/dev/null 2>&1 || true
     update-rc.d apt-cacher-ng disable >/dev/null 2>&1 || true
+  fi
+fi
+# The packaged Alertmanager service would listen on every address (:9093, :9094 cluster).
+# govsec starts its own on loopback with its own config when asked (tests, demo).
+if [[ " ${missing[*]} " == *" prometheus-alertmanager "* ]]; then
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus-alertmanager >/dev/null 2>&1 || true
+  else
+    service prometheus-alertmanager stop >/dev/null 2>&1 || true
+    update-rc.d prometheus-alertmanager disable >/dev/null 2>&1 || true
   fi
 fi
