@@ -15,11 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from secops import __version__
+from secops.cli import alerts as alerts_cli
 from secops.cli import audit as audit_cli
 from secops.cli import harden as harden_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
 from secops.cli import siem as siem_cli
+from secops.cli import detect as detect_cli
 from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
@@ -59,6 +61,8 @@ def build_app() -> typer.Typer:
     app.command("harden", help=t("harden.help"))(harden_cli.harden)
     app.add_typer(report_cli.build(), name="report")
     app.add_typer(siem_cli.build(), name="siem")
+    app.add_typer(alerts_cli.build(), name="alerts")
+    app.add_typer(detect_cli.build(), name="detect")
     return app
 
 

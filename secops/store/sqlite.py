@@ -401,6 +401,35 @@ class SqliteStore:
                 raise self._unavailable("read", exc) from exc
         return [orjson.loads(doc) for (doc,) in docs]
 
+    def read_after(
+        self, seq: int, limit: int, *, since: datetime | None = None
+    ) -> list[tuple[int, bytes]]:
+        """Up to ``limit`` stored events after position ``seq``, in the order stored: (seq, JSON).
+
+        Detection reads the store this way: ``seq`` only grows, so a reader that keeps the
+        last one it saw misses nothing and reads nothing twice.
+        """
+        sql = "SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+        params: tuple[Any, ...] = (seq, limit)
+        if since is not None:
+            sql = "SELECT seq, doc FROM events WHERE seq > ? AND ts >= ? ORDER BY seq LIMIT ?"
+            params = (seq, to_micros(since), limit)
+        with self._lock:
+            try:
+                rows = self._all(sql, params)
+            except apsw.Error as exc:
+                raise self._unavailable("read", exc) from exc
+        return [(int(s), bytes(doc)) for s, doc in rows]
+
+    def last_seq(self) -> int:
+        """The position of the newest stored event (0 when empty)."""
+        with self._lock:
+            try:
+                (last,) = self._one("SELECT coalesce(max(seq), 0) FROM events")
+            except apsw.Error as exc:
+                raise self._unavailable("read", exc) from exc
+        return int(last)
+
     def _check_query(self, query: str) -> None:
         with self._lock:
             try:

@@ -1,0 +1,37 @@
+"""What the detection engine hands to the alerts: a rule's metadata and one firing of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+LEVELS = ("informational", "low", "medium", "high", "critical")
+DEFAULT_SUPPRESS = timedelta(hours=1)
+MAX_EVENT_IDS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """A rule as alerts and people see it."""
+
+    id: str
+    title: str
+    level: str  # one of LEVELS
+    controls: tuple[str, ...]  # MLPS control ids, from tags "mlps.<id>"
+    techniques: tuple[str, ...]  # ATT&CK ids "T1110.001", from tags "attack.t1110.001"
+    suppress: timedelta  # govsec.suppress: later firings within it merge into one alert
+    description: str
+    path: str
+
+
+@dataclass(slots=True)
+class Detection:
+    """One firing of a rule: a matching event, or a correlation whose condition was met."""
+
+    rule: RuleMeta
+    host: str | None  # host.name of the (last) event
+    group: dict[str, str]  # a correlation's group-by values; {} for a single-event rule
+    first_seen: datetime  # aware, UTC
+    last_seen: datetime
+    count: int  # events behind it
+    event_ids: list[str] = field(default_factory=list)  # at most MAX_EVENT_IDS, newest kept
