@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,6 +57,29 @@ class SiemSettings(BaseModel):
         return value
 
 
+class AlertsSettings(BaseModel):
+    """``alerts:`` in govsec.yaml (docs/alerts.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alertmanager_url: str | None = Field(
+        default=None, description="Alertmanager's base URL, e.g. http://127.0.0.1:9093"
+    )
+    auth_file: Path | None = Field(
+        default=None, description="a file holding user:password for basic auth (mode 0600)"
+    )
+    ca_file: Path | None = Field(
+        default=None, description="CA certificates to verify an https Alertmanager with"
+    )
+
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _am_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
 class Settings(BaseModel):
     """Everything govsec.yaml can set."""
 
@@ -64,3 +88,4 @@ class Settings(BaseModel):
     lang: Lang | None = None
     lab: LabSettings = Field(default_factory=LabSettings)
     siem: SiemSettings = Field(default_factory=SiemSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)

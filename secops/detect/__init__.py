@@ -1,0 +1,1 @@
+"""Detection: Sigma rules compiled to matchers over the stored events, and correlations."""
