@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression
 from sigma.correlations import (
@@ -141,7 +142,7 @@ def load_rules(
             raise RuleError(f"{path}: cannot read: {exc}") from None
         try:
             collection = SigmaCollection.from_yaml(text, collect_errors=True)
-        except SigmaError as exc:  # not even YAML of rules
+        except (SigmaError, yaml.YAMLError) as exc:  # not even YAML of rules
             problems.append(RuleProblem(str(path), "", "", f"not a Sigma rule file: {exc}"))
             continue
         for rule in collection.rules:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaError
 
@@ -69,7 +70,7 @@ def cases_of(path: Path) -> list[tuple[str, str, str, list[list[str]]]]:
     """(rule id, title, expect, cases) for each rule in the file that has tests."""
     try:
         collection = SigmaCollection.from_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, SigmaError) as exc:
+    except (OSError, SigmaError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: {exc}") from None
     found: list[tuple[str, str, str, list[list[str]]]] = []
     for rule in collection.rules:
