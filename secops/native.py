@@ -41,6 +41,9 @@ MODULES = (
     "secops/ingest/parsers/web.py",
     "secops/ingest/pipeline.py",
     "secops/store/sqlite.py",
+    "secops/detect/compile.py",
+    "secops/detect/correlate.py",
+    "secops/detect/engine.py",
 )
 COMPLETE = "complete"  # written last: a build cut short is never used
 

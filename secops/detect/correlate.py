@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from secops.detect.model import MAX_EVENT_IDS
@@ -41,20 +41,22 @@ class Fired:
     count: int
 
 
-@dataclass(slots=True)
 class Window:
     """What one correlation needs to know; subclasses keep their groups' state."""
 
-    span: float  # seconds
-    threshold: int  # count the condition asks for (event_count, value_count)
-    steps: int  # referenced rules (temporal kinds)
-    groups: OrderedDict[tuple[str, ...], Any] = field(default_factory=OrderedDict)
-    evicted: int = 0
-    newest: float = 0.0
-    feeds: int = 0
-    max_groups: int = MAX_GROUPS
+    kind = "window"  # overridden by a subclass's __init__ (mypyc: no class-level overrides)
 
-    kind = ""
+    def __init__(
+        self, span: float, threshold: int, steps: int, max_groups: int = MAX_GROUPS
+    ) -> None:
+        self.span = span  # seconds
+        self.threshold = threshold  # count the condition asks for (event_count, value_count)
+        self.steps = steps  # referenced rules (temporal kinds)
+        self.max_groups = max_groups
+        self.groups: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+        self.evicted = 0
+        self.newest = 0.0
+        self.feeds = 0
 
     def feed(self, step: int, group: tuple[str, ...], hit: Hit, value: str | None) -> Fired | None:
         raise NotImplementedError
@@ -108,7 +110,10 @@ class Window:
 
 
 def _hits(raw: list[Any]) -> list[Hit]:
-    return [(float(t), str(e), h if h is None else str(h)) for t, e, h in raw]
+    hits: list[Hit] = []
+    for when, eid, host in raw:
+        hits.append((float(when), str(eid), None if host is None else str(host)))
+    return hits
 
 
 def _add(hits: list[Hit], hit: Hit) -> None:
@@ -127,7 +132,11 @@ def _trim(hits: list[Hit], horizon: float) -> list[Hit]:
 
 
 class EventCount(Window):
-    kind = "event_count"
+    def __init__(
+        self, span: float, threshold: int, steps: int, max_groups: int = MAX_GROUPS
+    ) -> None:
+        super().__init__(span, threshold, steps, max_groups)
+        self.kind = "event_count"
 
     def feed(self, step: int, group: tuple[str, ...], hit: Hit, value: str | None) -> Fired | None:
         self.newest = max(self.newest, hit[0])
@@ -148,7 +157,11 @@ class EventCount(Window):
 
 
 class ValueCount(Window):
-    kind = "value_count"
+    def __init__(
+        self, span: float, threshold: int, steps: int, max_groups: int = MAX_GROUPS
+    ) -> None:
+        super().__init__(span, threshold, steps, max_groups)
+        self.kind = "value_count"
 
     def feed(self, step: int, group: tuple[str, ...], hit: Hit, value: str | None) -> Fired | None:
         self.newest = max(self.newest, hit[0])
@@ -181,7 +194,11 @@ class ValueCount(Window):
 class Temporal(Window):
     """Every referenced rule matched, in any order, within the timespan."""
 
-    kind = "temporal"
+    def __init__(
+        self, span: float, threshold: int, steps: int, max_groups: int = MAX_GROUPS
+    ) -> None:
+        super().__init__(span, threshold, steps, max_groups)
+        self.kind = "temporal"
 
     def feed(self, step: int, group: tuple[str, ...], hit: Hit, value: str | None) -> Fired | None:
         self.newest = max(self.newest, hit[0])
@@ -218,7 +235,11 @@ class TemporalOrdered(Window):
     leave more room for the steps still to come.
     """
 
-    kind = "temporal_ordered"
+    def __init__(
+        self, span: float, threshold: int, steps: int, max_groups: int = MAX_GROUPS
+    ) -> None:
+        super().__init__(span, threshold, steps, max_groups)
+        self.kind = "temporal_ordered"
 
     def feed(self, step: int, group: tuple[str, ...], hit: Hit, value: str | None) -> Fired | None:
         self.newest = max(self.newest, hit[0])
@@ -256,5 +277,8 @@ class TemporalOrdered(Window):
 
 
 KINDS: dict[str, type[Window]] = {
-    k.kind: k for k in (EventCount, ValueCount, Temporal, TemporalOrdered)
+    "event_count": EventCount,
+    "value_count": ValueCount,
+    "temporal": Temporal,
+    "temporal_ordered": TemporalOrdered,
 }

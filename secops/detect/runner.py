@@ -20,11 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
 from secops.alerts.store import AlertStore
 from secops.detect.engine import Engine, RuleSet
+from secops.detect.model import MAX_EVENT_IDS, Detection
 from secops.store.base import StoreError
 from secops.store.sqlite import SqliteStore
 
@@ -68,6 +70,7 @@ class Runner:
         self.now = now
         self.persist = since is None
         self.report = RunReport()
+        self._held: dict[tuple[Any, ...], Detection] = {}
         self._load()
 
     def _load(self) -> None:
@@ -79,6 +82,34 @@ class Runner:
         else:
             self.position = 0
             self.engine = Engine(self.ruleset)
+
+    def _hold(self, detection: Detection, now: datetime) -> None:
+        """Fold a detection into the batch's earlier one of the same alert key, when the
+        alert would merge them anyway (within the rule's suppression window): a noisy rule's
+        thousand firings in a batch cost one alert update, not a thousand."""
+        key = (detection.rule.id, detection.host, tuple(sorted(detection.group.items())))
+        held = self._held.get(key)
+        if held is not None and detection.first_seen - held.last_seen <= detection.rule.suppress:
+            held.count += detection.count
+            held.first_seen = min(held.first_seen, detection.first_seen)
+            held.last_seen = max(held.last_seen, detection.last_seen)
+            held.event_ids = [*held.event_ids, *detection.event_ids][-MAX_EVENT_IDS:]
+            return
+        if held is not None:
+            self._record(held, now)
+        self._held[key] = detection
+
+    def _flush(self, now: datetime) -> None:
+        for detection in self._held.values():
+            self._record(detection, now)
+        self._held.clear()
+
+    def _record(self, detection: Detection, now: datetime) -> None:
+        _, created = self.alerts.record(detection, now)
+        if created:
+            self.report.alerts_new += 1
+        else:
+            self.report.alerts_updated += 1
 
     def step(self) -> int:
         """Read and judge one batch; the number of events it held (0: nothing new)."""
@@ -97,15 +128,13 @@ class Runner:
                         continue
                     for detection in self.engine.process(event):
                         report.detections += 1
-                        _, created = self.alerts.record(detection, now)
-                        if created:
-                            report.alerts_new += 1
-                        else:
-                            report.alerts_updated += 1
+                        self._hold(detection, now)
+                self._flush(now)
                 if self.persist:
                     self.alerts.save_state(WINDOWS_KEY, self.engine.state())
                     self.alerts.save_state(POSITION_KEY, str(rows[-1][0]).encode())
         except BaseException:
+            self._held.clear()
             self._load()  # the windows in memory went past what was committed
             raise
         self.position = rows[-1][0]

@@ -344,7 +344,9 @@ correlation:
 
 
 def sshd(minute: int, what: str, user: str, ip: str) -> str:
-    return f"Nov 21 08:{minute:02d}:00 lab01 sshd[1]: {what} password for {user} from {ip} port 1 ssh2"
+    return (
+        f"Nov 21 08:{minute:02d}:00 lab01 sshd[1]: {what} password for {user} from {ip} port 1 ssh2"
+    )
 
 
 def fired_titles(tmp_path: Path, lines: list[str]) -> collections.Counter[str]:

@@ -127,8 +127,19 @@ def test_killed_follow_run_resumes_without_double_alerts(tmp_path: Path, rules: 
     sources = [f"198.18.0.{i}" for i in range(1, 41)]
     put(db, [d for ip in sources for d in failures(ip, START, 8)])
     env = dict(os.environ, GOVSEC_HOME=str(tmp_path / "home"))
-    cmd = [sys.executable, "-m", "secops", "detect", "run", "--rules", str(rules),
-           "--store", f"sqlite://{db}", "--follow", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "secops",
+        "detect",
+        "run",
+        "--rules",
+        str(rules),
+        "--store",
+        f"sqlite://{db}",
+        "--follow",
+        "--quiet",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(alert_counts(db)) < 40:
