@@ -94,7 +94,7 @@ SUSPICIOUS = [
 
 def audit_lines(n: int, seed: int = 7) -> list[str]:
     """n execve audit events as auditd writes them (records of one serial, then EOE)."""
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - a repeatable event mix, not a secret
     lines: list[str] = []
     t0 = REF.timestamp() - 86400
     for i in range(n):
@@ -105,6 +105,7 @@ def audit_lines(n: int, seed: int = 7) -> list[str]:
         uid = rnd.choice([0, 1000, 1001, 33])
         pid = 2000 + i % 30000
         args = " ".join(f'a{k}="{a}"' for k, a in enumerate(argv))
+        title = "00".join(a.encode().hex() for a in argv).upper()
         lines += [
             f"type=SYSCALL msg=audit({stamp}): arch=c000003e syscall=59 success=yes exit=0"
             f" a0=55d0c0a0e2a0 a1=55d0c0a0e2d0 a2=55d0c0a0e300 a3=8 items=2 ppid={pid - 1}"
@@ -116,7 +117,7 @@ def audit_lines(n: int, seed: int = 7) -> list[str]:
             f'type=PATH msg=audit({stamp}): item=0 name="{exe}" inode=1835122 dev=08:01'
             " mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0"
             " cap_fe=0 cap_fver=0 cap_frootid=0",
-            f"type=PROCTITLE msg=audit({stamp}): proctitle={'00'.join(a.encode().hex() for a in argv).upper()}",
+            f"type=PROCTITLE msg=audit({stamp}): proctitle={title}",
             f"type=EOE msg=audit({stamp}): ",
         ]
     return lines
