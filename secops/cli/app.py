@@ -17,11 +17,11 @@ from rich.markup import escape
 from secops import __version__
 from secops.cli import alerts as alerts_cli
 from secops.cli import audit as audit_cli
+from secops.cli import detect as detect_cli
 from secops.cli import harden as harden_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
 from secops.cli import siem as siem_cli
-from secops.cli import detect as detect_cli
 from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
