@@ -210,7 +210,7 @@ def run_detection(db: Path) -> None:
     )
 
 
-def run_sqlite(db: Path, work: Path) -> dict[str, Any]:
+def run_sqlite(db: Path, work: Path, limit: float) -> dict[str, Any]:
     from secops.detect.sqlite_compare import run_sqlite_backend
     from secops.store.sqlite import SqliteStore
 
@@ -239,6 +239,12 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the stores in this directory")
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-sqlite", action="store_true", help="skip the pySigma comparison")
+    parser.add_argument(
+        "--query-limit",
+        type=float,
+        default=300.0,
+        help="seconds before one SQLite query is stopped (its time then counts as this)",
+    )
     options = parser.parse_args()
     if options.run:
         run_detection(options.run)
@@ -271,7 +277,7 @@ def main() -> None:
         )
         if options.no_sqlite:
             return
-        theirs = run_sqlite(db, work)
+        theirs = run_sqlite(db, work, options.query_limit)
         sql_rate = n / theirs["query"]
         print(
             f"  pySigma SQLite backend: {theirs['queries']} queries ({theirs['errors']} failed)"
@@ -280,6 +286,10 @@ def main() -> None:
             f" {n / (theirs['load'] + theirs['query']):,.0f} events/s with loading;"
             f" {theirs['matches']:,} matching rows"
         )
+        for label in theirs["stopped"]:
+            print(f"    stopped at {options.query_limit:.0f} s (counted as that): {label}")
+        for label, seconds in theirs["slowest"]:
+            print(f"    slowest: {seconds:7.1f} s  {label}")
         print(f"  ratio govsec / SQLite backend (queries only): {rate / sql_rate:.2f}x")
 
 
