@@ -126,7 +126,7 @@ govsec lab exec lab01 useradd -o -u 0 -g 0 -M -s /bin/bash toor
 seen() {  # how many of the attack's three alerts are recorded
   govsec alerts list --store "$store" --format json | python3 -c '
 import json, sys
-titles = " ".join(a["rule_title"] for a in json.load(sys.stdin)).lower()
+titles = " ".join(a["rule"]["title"] for a in json.load(sys.stdin)).lower()
 print(sum(k in titles for k in ("brute force", "sudo", "uid 0")))'
 }
 for _ in $(seq 60); do

@@ -7,6 +7,7 @@ in and, when an Alertmanager is configured, to it (docs/alerts.md).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import threading
@@ -203,7 +204,7 @@ def build() -> typer.Typer:
             raise DetectError(str(exc)) from None
         passed = sum(r.passed for r in results)
         if output_format == Format.json:
-            out.print_json(json.dumps([r.__dict__ for r in results]))
+            out.print_json(json.dumps([dataclasses.asdict(r) for r in results]))
         else:
             table = Table("rule", "case", "expect", "result", "matched", "problem")
             for r in results:
@@ -277,7 +278,7 @@ def build() -> typer.Typer:
             }
             for c in ruleset.correlations
         ]
-        problems: list[dict[str, str]] = [dict(p.__dict__) for p in ruleset.problems]
+        problems: list[dict[str, str]] = [dataclasses.asdict(p) for p in ruleset.problems]
         total = len(rows) + len(problems)
         share = 100.0 * len(rows) / total if total else 0.0
         if output_format == Format.json:
@@ -476,3 +477,13 @@ def _test_log(rules: list[Path], log: Path, output_format: Format) -> None:
         )
     out.print(table)
     out.print(f"{len(found)} detections over {len(lines)} lines")
+    groups: dict[str, dict[str, int]] = {}  # correlation -> its groups, and how often each fired
+    for d in found:
+        if d.group:
+            key = ", ".join(f"{k}={v}" for k, v in d.group.items())
+            fired = groups.setdefault(d.rule.title, {})
+            fired[key] = fired.get(key, 0) + 1
+    for title, fired in groups.items():
+        out.print(f"{escape(title)}: {len(fired)} group(s)")
+        for key, times in sorted(fired.items()):
+            out.print(f"  {escape(key)}  ({times} firing(s))")
