@@ -15,6 +15,7 @@ These differences are the backend's; the per-rule match counts show them.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import time
@@ -183,9 +184,7 @@ def run_sqlite_backend(
             began = time.perf_counter()
             if query_limit is not None:
                 deadline = began + query_limit
-                connection.set_progress_handler(
-                    lambda until=deadline: int(time.perf_counter() > until), 100_000
-                )
+                connection.set_progress_handler(functools.partial(_past, deadline), 100_000)
             try:
                 matches[label] = len(connection.execute(query).fetchall())
             except sqlite3.OperationalError as exc:
@@ -200,6 +199,11 @@ def run_sqlite_backend(
     finally:
         connection.close()
     return SqliteRun(loaded - started, done - loaded, matches, rows, errors, stopped, seconds)
+
+
+def _past(deadline: float) -> int:
+    """SQLite's progress handler: non-zero interrupts the query."""
+    return int(time.perf_counter() > deadline)
 
 
 def load_events(
