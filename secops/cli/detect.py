@@ -94,6 +94,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Alertmanager: {delivered} delivered, {retrying} waiting ({error})",
         "zh": "Alertmanager:已送达 {delivered},等待重试 {retrying}({error})",
     },
+    "detect.rules.compat": {
+        "en": "also check each rule against what govsec's intake produces (fields never set,"
+        " log sources with no parser) and that it converts for Elasticsearch",
+        "zh": "另检查每条规则与 govsec 采集所产生的数据是否相符(从未出现的字段、无解析器的日志源),"
+        "以及能否转换为 Elasticsearch 查询",
+    },
     "detect.rules.share": {
         "en": "{ok} of {total} rules run ({share:.1f} %); {problems} not run",
         "zh": "{total} 条规则中 {ok} 条可运行({share:.1f}%);{problems} 条不能运行",
@@ -160,6 +166,7 @@ def build() -> typer.Typer:
     store_opt = typer.Option(None, "--store", help=t("siem.store"), metavar="URL")
     format_opt = typer.Option(Format.table, "--format")
     log_opt = typer.Option(None, "--log", help=t("detect.test.log"))
+    compat_opt = typer.Option(False, "--compat", help=t("detect.rules.compat"))
     output_opt = typer.Option(None, "--output", "-o", help=t("detect.export.output"))
 
     @app.command("run", help=t("detect.run.help"))
@@ -252,8 +259,15 @@ def build() -> typer.Typer:
 
     @app.command("rules", help=t("detect.rules.help"))
     def list_rules(
-        rules: list[Path] | None = rules_opt, output_format: Format = format_opt
+        rules: list[Path] | None = rules_opt,
+        output_format: Format = format_opt,
+        compat: bool = compat_opt,
     ) -> None:
+        if compat:
+            from secops.detect.compat import check_corpus, render
+
+            typer.echo(render(check_corpus(rules_paths(rules))))
+            return
         ruleset = load(rules)
         rows: list[dict[str, Any]] = [
             {

@@ -38,6 +38,9 @@ def test_own_rules_all_run_and_all_cases_pass(env: dict[str, str]) -> None:
 def test_public_corpus_share_is_printed(env: dict[str, str]) -> None:
     shown = govsec("detect", "rules", "--rules", str(SIGMA_LINUX), env=env, check=True)
     assert "214 of 214 rules run (100.0 %)" in shown.stdout
+    compat = govsec("detect", "rules", "--compat", "--rules", str(SIGMA_LINUX), env=env, check=True)
+    assert "compiled 214 (100.0%)" in compat.stdout
+    assert "no govsec parser for service clamav" in compat.stdout
 
 
 @pytest.mark.skipif(not OPENSSH.exists(), reason="loghub corpus not present")
