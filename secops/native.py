@@ -44,6 +44,7 @@ MODULES = (
     "secops/detect/compile.py",
     "secops/detect/correlate.py",
     "secops/detect/engine.py",
+    "secops/detect/runner.py",
 )
 COMPLETE = "complete"  # written last: a build cut short is never used
 
