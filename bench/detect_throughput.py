@@ -238,12 +238,15 @@ def run_sqlite(db: Path, work: Path, limit: float) -> dict[str, Any]:
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     result = run_sqlite_backend(rule_paths(), events(), work / "logs.db", query_limit=limit)
+    slowest = sorted(result.seconds_per_rule.items(), key=lambda kv: -kv[1])[:4]
     return {
         "load": result.seconds_load,
         "query": result.seconds_query,
         "rows": result.rows,
-        "queries": len(result.matches_per_rule),
+        "queries": len(result.matches_per_rule) + len(result.stopped),
         "errors": len(result.errors),
+        "stopped": sorted(result.stopped),
+        "slowest": slowest,
         "matches": sum(result.matches_per_rule.values()),
     }
 
