@@ -147,17 +147,10 @@ def load(flags: list[Path] | None) -> RuleSet:
 
 
 def alertmanager_client(flag: str | None) -> AlertmanagerClient | None:
-    """``--alertmanager``, else $GOVSEC_ALERTMANAGER, else govsec.yaml; None: not configured."""
-    import os
+    """As ``govsec alerts send`` finds it (flag, environment, govsec.yaml); None: not set."""
+    from secops.cli.alerts import alertmanager_url, make_client
 
-    from secops.alerts.alertmanager import AlertmanagerClient, load_auth
-    from secops.config import load_settings
-
-    settings = load_settings().alerts
-    url = flag or os.environ.get("GOVSEC_ALERTMANAGER") or settings.alertmanager_url
-    if not url:
-        return None
-    return AlertmanagerClient(url, auth=load_auth(settings.auth_file), ca_file=settings.ca_file)
+    return make_client(flag) if alertmanager_url(flag) else None
 
 
 def build() -> typer.Typer:
