@@ -110,11 +110,11 @@ echo "Alertmanager $am_url (pid $am); govsec detect run --follow (pid $detector)
 step "11. An attack on lab01: SSH brute force from lab02, then a privilege escalation on lab01"
 target=$(govsec lab status --format json \
   | python3 -c 'import json, sys; print(next(h["address"] for h in json.load(sys.stdin)["hosts"] if h["name"] == "lab01"))')
-# ten password guesses at once from lab02 (as attack tools do), each its own connection:
+# twelve password guesses at once from lab02 (as attack tools do), each its own connection:
 # sshd logs each "Failed password" before fail2ban on lab01 can ban lab02. A guess still in
 # flight when the ban lands would wait for ever on dropped packets: timeout and keep-alives.
 govsec lab exec lab02 sh -c 'printf "#!/bin/sh\necho wrong-password\n" > /tmp/askpass; chmod 700 /tmp/askpass
-  for i in 1 2 3 4 5 6 7 8 9 10; do
+  for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
     SSH_ASKPASS=/tmp/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 20 setsid -w ssh -n \
       -o ServerAliveInterval=2 -o ServerAliveCountMax=2 \
       -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no \
