@@ -134,7 +134,8 @@ def rules_paths(flags: list[Path] | None) -> list[Path]:
 
 
 def load(flags: list[Path] | None) -> RuleSet:
-    from secops.detect.engine import RuleError, load_rules
+    from secops.detect.engine import load_rules
+    from secops.detect.files import RuleError
 
     paths = rules_paths(flags)
     try:
@@ -278,7 +279,7 @@ def build() -> typer.Typer:
                 "id": c.meta.id,
                 "title": c.meta.title,
                 "level": c.meta.level,
-                "kind": f"correlation {c.window.kind}",
+                "kind": f"correlation {c.kind}",
                 "route": "",
                 "mlps": list(c.meta.controls),
                 "attack": list(c.meta.techniques),

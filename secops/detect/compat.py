@@ -21,7 +21,7 @@ from sigma.exceptions import SigmaError
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import Placeholder, SigmaString
 
-from secops.detect.export import load_collection
+from secops.detect.files import load_collection, rule_path, unreadable
 from secops.detect.mapping import linux_pipeline, logsource_support, source_map
 
 
@@ -132,13 +132,8 @@ def check_corpus(paths: Iterable[str | Path], *, convert: bool = True) -> Compat
     paths = list(paths)
     report = CompatReport()
     collection, errors = load_collection(paths)
-    failed_files = {path for path, _ in errors} - {
-        str(r.source.path) for r in collection.rules if r.source is not None
-    }
-    for path in sorted(failed_files):
-        report.add(
-            CompatEntry("-", Path(path).name, path, Status.PARSE_ERROR, _errors(errors, path))
-        )
+    for path, why in sorted(unreadable(collection, errors).items()):
+        report.add(CompatEntry("-", Path(path).name, path, Status.PARSE_ERROR, why))
     for rule in collection.rules:
         for entry in check_rule(rule):
             report.add(entry)
@@ -148,13 +143,8 @@ def check_corpus(paths: Iterable[str | Path], *, convert: bool = True) -> Compat
     return report
 
 
-def _errors(errors: list[tuple[str, str]], path: str) -> str:
-    return "; ".join(e for p, e in errors if p == path)
-
-
 def _identity(rule: SigmaRule | SigmaCorrelationRule) -> tuple[str, str, str]:
-    path = str(rule.source.path) if rule.source is not None else "-"
-    return (str(rule.id or rule.name or "-"), rule.title, path)
+    return (str(rule.id or rule.name or "-"), rule.title, rule_path(rule))
 
 
 def check_rule(rule: SigmaRule | SigmaCorrelationRule) -> list[CompatEntry]:

@@ -9,6 +9,7 @@ rules without a log source, not the 124 process-creation rules.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 from sigma.collection import SigmaCollection
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression
 from sigma.correlations import (
@@ -46,6 +46,7 @@ from secops.detect.compile import (
     placed,
 )
 from secops.detect.correlate import KINDS, Fired, Hit, Window
+from secops.detect.files import load_collection, rule_path, unreadable
 from secops.detect.model import (
     DEFAULT_SUPPRESS,
     LEVELS,
@@ -53,7 +54,6 @@ from secops.detect.model import (
     Detection,
     RuleMeta,
 )
-from secops.errors import GovsecError
 
 ROUTES = ("event.dataset", "event.category")  # filed under the first one a rule has
 NOT_GATES = frozenset({*ROUTES, "event.type"})  # log-source conditions: true for every candidate
@@ -62,10 +62,6 @@ _DURATION = re.compile(r"^(\d{1,9})([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 PipelineFactory = Callable[[], ProcessingPipeline | None]
-
-
-class RuleError(GovsecError):
-    """A rule file cannot be read at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +82,24 @@ class CompiledRule:
     gate: Gate | None = None  # text a match cannot do without (compile.gate_of)
     generates: bool = True  # False: only feeds correlations (Sigma's generate: false)
     feeds: list[tuple[Correlation, int]] = field(default_factory=list)
-    name: str | None = None
-    source: SigmaRule | None = None
 
 
 @dataclass(slots=True)
 class Correlation:
     meta: RuleMeta
-    window: Window
+    kind: str  # a key of correlate.KINDS
+    span: float  # seconds
+    threshold: int
+    steps: int
     group_by: tuple[str, ...]
     fields: dict[int, tuple[Field, ...]]  # per step: the group-by fields of that rule
     value_field: dict[int, Field | None]
     feeds: list[tuple[Correlation, int]] = field(default_factory=list)
     generates: bool = True
+
+    def window(self) -> Window:
+        """Empty windows for this correlation (each engine keeps its own)."""
+        return KINDS[self.kind](self.span, self.threshold, self.steps)
 
 
 @dataclass(slots=True)
@@ -106,7 +107,6 @@ class RuleSet:
     rules: list[CompiledRule]
     correlations: list[Correlation]
     problems: list[RuleProblem]
-    files: int = 0
 
     def __len__(self) -> int:
         return len(self.rules) + len(self.correlations)
@@ -118,59 +118,28 @@ def default_pipeline() -> ProcessingPipeline | None:
     return linux_pipeline()
 
 
-def rule_files(paths: Iterable[Path]) -> list[Path]:
-    """The .yml/.yaml files under ``paths`` (files as given, directories walked), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise RuleError(f"{path}: no such rule file or directory")
-    return found
-
-
 def load_rules(
     paths: Iterable[Path], *, pipeline: PipelineFactory | None = default_pipeline
 ) -> RuleSet:
-    """Every rule under ``paths``, compiled; the ones that cannot be run in ``problems``."""
-    files = rule_files(paths)
-    collections: list[SigmaCollection] = []
-    problems: list[RuleProblem] = []
-    origin: dict[int, str] = {}
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RuleError(f"{path}: cannot read: {exc}") from None
-        try:
-            collection = SigmaCollection.from_yaml(text, collect_errors=True)
-        except (SigmaError, yaml.YAMLError) as exc:  # not even YAML of rules
-            problems.append(RuleProblem(str(path), "", "", f"not a Sigma rule file: {exc}"))
-            continue
-        for rule in collection.rules:
-            origin[id(rule)] = str(path)
-        collections.append(collection)
-    merged = SigmaCollection.merge(collections)
-    merged.resolve_rule_references()
-    return _compile(merged, origin, problems, pipeline, len(files))
+    """Every rule under ``paths``, compiled; the ones that cannot be run in ``problems``.
+
+    Raises:
+        RuleError: a path does not exist.
+    """
+    collection, errors = load_collection(paths)
+    # files that gave no rule, and references to rules that do not exist (path "-")
+    problems = [RuleProblem(p, "", "", why) for p, why in unreadable(collection, errors).items()]
+    return _compile(collection, problems, pipeline)
 
 
 def _compile(
-    collection: SigmaCollection,
-    origin: dict[int, str],
-    problems: list[RuleProblem],
-    pipeline: PipelineFactory | None,
-    files: int,
+    collection: SigmaCollection, problems: list[RuleProblem], pipeline: PipelineFactory | None
 ) -> RuleSet:
     rules: list[CompiledRule] = []
     by_object: dict[int, CompiledRule | Correlation] = {}
     correlations: list[tuple[SigmaCorrelationRule, str]] = []
     for rule in collection.rules:
-        path = origin.get(id(rule), "")
+        path = rule_path(rule)
         if rule.errors:
             problems.append(_problem(rule, path, "; ".join(str(e) for e in rule.errors)))
             continue
@@ -197,7 +166,7 @@ def _compile(
         ready = [
             item
             for item in pending
-            if not any(id(ref.rule) in waiting for ref in item[0].rules or [])
+            if not any(id(_referenced(ref)) in waiting for ref in item[0].rules or [])
         ]
         if not ready:  # a cycle of references
             for rule, path in pending:
@@ -213,7 +182,7 @@ def _compile(
                 continue
             done.append(correlation)
             by_object[id(rule)] = correlation
-    return RuleSet(rules, done, problems, files)
+    return RuleSet(rules, done, problems)
 
 
 def _problem(rule: Any, path: str, feature: str) -> RuleProblem:
@@ -274,8 +243,7 @@ def _compile_rule(rule: SigmaRule, path: str, pipeline: PipelineFactory | None) 
 
     route = _route(trees[0]) if len(trees) == 1 else None
     gate = gate_of(trees[0], NOT_GATES) if len(trees) == 1 else None
-    name = str(rule.name) if rule.name else None
-    return CompiledRule(meta, matcher, route, gate, name=name, source=rule)
+    return CompiledRule(meta, matcher, route, gate)
 
 
 def _route(tree: Any) -> tuple[str, str] | None:
@@ -312,8 +280,7 @@ def _compile_correlation(
 ) -> Correlation:
     meta = meta_of(rule, path)
     kind = rule.type.name.lower()
-    window_type = KINDS.get(kind)
-    if window_type is None:
+    if kind not in KINDS:
         raise Unsupported(f"correlation type {kind}")
     if rule.timespan is None:
         raise Unsupported("correlation without a timespan")
@@ -338,7 +305,7 @@ def _compile_correlation(
             value_name = str(condition.fieldref) if condition.fieldref else None
             if not value_name:
                 raise Unsupported("value_count without a field")
-    sources = [by_object.get(id(ref.rule)) for ref in refs]
+    sources = [by_object.get(id(_referenced(ref))) for ref in refs]
     if any(s is None for s in sources):
         raise Unsupported("correlation references a rule that is not run")
     group_by = tuple(str(g) for g in (rule.group_by or []))
@@ -349,22 +316,18 @@ def _compile_correlation(
         names = [aliases.get(g, {}).get(_ref_key(ref.rule), g) for g in group_by]
         fields[step] = tuple(Field(n) for n in names)
         values[step] = Field(value_name) if value_name else None
-    window = window_type(span=float(rule.timespan.seconds), threshold=threshold, steps=len(refs))
     if not meta.controls or not meta.techniques:  # inherit from the rules it counts
         inherited = [s.meta for s in sources if s is not None]
-        meta = RuleMeta(
-            id=meta.id,
-            title=meta.title,
-            level=meta.level,
+        meta = dataclasses.replace(
+            meta,
             controls=meta.controls
             or tuple(dict.fromkeys(c for m in inherited for c in m.controls)),
             techniques=meta.techniques
             or tuple(dict.fromkeys(t for m in inherited for t in m.techniques)),
-            suppress=meta.suppress,
-            description=meta.description,
-            path=meta.path,
         )
-    correlation = Correlation(meta, window, group_by, fields, values)
+    correlation = Correlation(
+        meta, kind, float(rule.timespan.seconds), threshold, len(refs), group_by, fields, values
+    )
     for step, source in enumerate(sources):
         if source is None:
             continue
@@ -372,6 +335,11 @@ def _compile_correlation(
         if not rule.generate:
             source.generates = False
     return correlation
+
+
+def _referenced(ref: Any) -> Any:
+    """The rule a correlation reference points to; None when it named no rule loaded."""
+    return getattr(ref, "rule", None)
 
 
 def _ref_key(rule: Any) -> str:
@@ -480,8 +448,6 @@ class Engine:
 
     def __init__(self, ruleset: RuleSet, state: bytes | None = None) -> None:
         self.ruleset = ruleset
-        self.matched = 0
-        self.events = 0
         self._routed: dict[str, dict[str, list[CompiledRule]]] = {r: {} for r in ROUTES}
         self._unrouted: list[CompiledRule] = []
         for rule in ruleset.rules:
@@ -490,16 +456,7 @@ class Engine:
             else:
                 self._routed[rule.route[0]].setdefault(rule.route[1], []).append(rule)
         self._plans: dict[tuple[Any, ...], Plan] = {}
-        # the rule set's windows are templates: each engine keeps windows of its own
-        self._windows: dict[int, Window] = {
-            id(c): type(c.window)(
-                span=c.window.span,
-                threshold=c.window.threshold,
-                steps=c.window.steps,
-                max_groups=c.window.max_groups,
-            )
-            for c in ruleset.correlations
-        }
+        self._windows: dict[int, Window] = {id(c): c.window() for c in ruleset.correlations}
         if state:
             self.restore(state)
 
@@ -538,7 +495,6 @@ class Engine:
 
     def process(self, doc: dict[str, Any]) -> list[Detection]:
         """The detections this event raises (single-event rules, and correlations it completes)."""
-        self.events += 1
         plan = self.plan(doc)
         view = EventView(doc)
         out: list[Detection] = []
@@ -578,7 +534,6 @@ class Engine:
     def _matched(
         self, rule: CompiledRule, doc: dict[str, Any], view: EventView, out: list[Detection]
     ) -> None:
-        self.matched += 1
         if rule.generates:
             out.append(_single(rule.meta, doc))
         if rule.feeds:
@@ -688,11 +643,3 @@ def _nested(flat: dict[str, str]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[last] = value
     return doc
-
-
-def run_all(engine: Engine, docs: Sequence[dict[str, Any]]) -> list[Detection]:
-    """Every detection over ``docs`` in order (tests, ``detect test``)."""
-    out: list[Detection] = []
-    for doc in docs:
-        out.extend(engine.process(doc))
-    return out

@@ -16,17 +16,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sigma.backends.elasticsearch.elasticsearch_esql import ESQLBackend
 from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
 from sigma.collection import SigmaCollection
 from sigma.conversion.base import TextQueryBackend
 from sigma.correlations import SigmaCorrelationRule
-from sigma.exceptions import SigmaError, SigmaRuleLocation
+from sigma.exceptions import SigmaError
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import SetStateTransformation
 from sigma.rule import SigmaRule, SigmaRuleTag
 
+from secops.detect.files import load_collection
 from secops.detect.mapping import linux_pipeline
 
 DEFAULT_INDEX = "logs-govsec.*-*"
@@ -122,44 +122,6 @@ def rule_label(rule: SigmaRule | SigmaCorrelationRule) -> str:
     return f"{rule.id or rule.name or '-'} {rule.title}"
 
 
-def load_collection(paths: Iterable[str | Path]) -> tuple[SigmaCollection, list[tuple[str, str]]]:
-    """All rules of the given files and directories (``*.yml``/``*.yaml``, recursively).
-
-    Returns the collection, correlation references resolved, and ``(path, error)`` for each
-    file pySigma could not read and each rule it could not parse (collected, never raised).
-    A rule parsed with errors stays in the collection with them in ``rule.errors``.
-    """
-    errors: list[tuple[str, str]] = []
-    found: list[SigmaCollection] = []
-    for path in sorted(set(_rule_files(paths))):
-        try:
-            text = path.read_text("utf-8")
-            one = SigmaCollection.from_yaml(
-                text, collect_errors=True, source=SigmaRuleLocation(path), resolve_references=False
-            )
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError) as exc:
-            errors.append((str(path), f"{type(exc).__name__}: {exc}"))
-            continue
-        errors += [(str(path), str(e)) for e in one.errors]
-        errors += [(str(path), str(e)) for r in one.rules for e in r.errors]
-        found.append(one)
-    collection = SigmaCollection.merge(found, resolve_references=False)
-    try:
-        collection.resolve_rule_references()
-    except SigmaError as exc:
-        errors.append(("-", f"correlation reference: {exc}"))
-    return collection, errors
-
-
-def _rule_files(paths: Iterable[str | Path]) -> Iterable[Path]:
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from (p for p in path.rglob("*") if p.suffix in (".yml", ".yaml"))
-        else:
-            yield path
-
-
 def export_rules(
     rules: SigmaCollection | Iterable[str | Path],
     target: Target | str,
@@ -192,11 +154,6 @@ def export_rules(
             chunks.append(_render(rule, rendered, comment))
     result.text = _header(result, comment, index) + "".join(chunks)
     return result
-
-
-def export(rules_paths: Iterable[str | Path], target: Target | str) -> str:
-    """The export's text only (see :func:`export_rules`)."""
-    return export_rules(rules_paths, target).text
 
 
 def _backend(backend_class: type[TextQueryBackend], index: str) -> TextQueryBackend:

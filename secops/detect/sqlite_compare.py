@@ -31,7 +31,8 @@ from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
-from secops.detect.export import load_collection, rule_label
+from secops.detect.export import rule_label
+from secops.detect.files import load_collection
 from secops.detect.mapping import linux_pipeline
 
 BATCH = 10_000  # rows per executemany

@@ -28,7 +28,8 @@ from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaError
 
 from secops.detect.compile import EventView
-from secops.detect.engine import Engine, RuleSet, load_rules, rule_files
+from secops.detect.engine import Engine, RuleSet, load_rules
+from secops.detect.files import rule_files
 from secops.ingest.parse import parse_line
 from secops.ingest.parsers.auditd import AuditAssembler
 

@@ -418,3 +418,22 @@ def test_public_corpus_compiles_and_gates_change_nothing(
     plain = [sorted(d.rule.id for d in Engine(ruleset).process(doc)) for doc in docs]
     assert gated == plain
     assert sum(map(len, gated)) >= 4  # the probes do match public rules
+
+
+def test_correlation_naming_a_missing_rule_is_reported(tmp_path: Path) -> None:
+    ruleset = rules_from(
+        tmp_path,
+        """
+        title: counts nothing
+        correlation:
+          type: event_count
+          rules: [no_such_rule]
+          group-by: [host.name]
+          timespan: 5m
+          condition: {gte: 3}
+        """,
+    )
+    assert not ruleset.correlations
+    features = [p.feature for p in ruleset.problems]
+    assert any("no_such_rule" in f for f in features), features
+    assert any(p.title == "counts nothing" and "not run" in p.feature for p in ruleset.problems)
