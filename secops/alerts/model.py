@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from secops.detect.model import LEVELS, MAX_EVENT_IDS
 from secops.errors import GovsecError
 
 if TYPE_CHECKING:
@@ -21,8 +22,7 @@ if TYPE_CHECKING:
 STATUSES = ("open", "acknowledged", "closed")
 LIVE = ("open", "acknowledged")
 REASONS = ("true_positive", "false_positive", "duplicate")
-SEVERITIES = ("informational", "low", "medium", "high", "critical")
-MAX_EVENT_IDS = 50
+SEVERITIES = LEVELS  # an alert's severity is its rule's Sigma level
 DETECTOR = "govsec-detect"
 """The actor of the history entries the detection engine writes."""
 
@@ -53,11 +53,6 @@ def dedup_key(rule_id: str, host: str | None, group: dict[str, str]) -> str:
     for part in (rule_id, host or "", *(f"{k}={v}" for k, v in sorted(group.items()))):
         sha.update(part.encode("utf-8", "surrogateescape") + b"\0")
     return sha.hexdigest()
-
-
-def severity_rank(severity: str) -> int:
-    """0 (informational) … 4 (critical); an unknown level ranks as medium."""
-    return SEVERITIES.index(severity) if severity in SEVERITIES else 2
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,10 @@ class Detection:
     last_seen: datetime
     count: int  # events behind it
     event_ids: list[str] = field(default_factory=list)  # at most MAX_EVENT_IDS, newest kept
+
+    def fold(self, later: Detection) -> None:
+        """Take in a later firing of the same alert key (count, times, newest ids)."""
+        self.count += later.count
+        self.first_seen = min(self.first_seen, later.first_seen)
+        self.last_seen = max(self.last_seen, later.last_seen)
+        self.event_ids = [*self.event_ids, *later.event_ids][-MAX_EVENT_IDS:]

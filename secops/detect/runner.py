@@ -20,13 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 
+from secops.alerts.model import dedup_key
 from secops.alerts.store import AlertStore
 from secops.detect.engine import Engine, RuleSet
-from secops.detect.model import MAX_EVENT_IDS, Detection
+from secops.detect.model import Detection
 from secops.store.base import StoreError
 from secops.store.sqlite import SqliteStore
 
@@ -70,7 +70,7 @@ class Runner:
         self.now = now
         self.persist = since is None
         self.report = RunReport()
-        self._held: dict[tuple[Any, ...], Detection] = {}
+        self._held: dict[str, Detection] = {}  # alert key -> the batch's detections, folded
         self._load()
 
     def _load(self) -> None:
@@ -87,13 +87,10 @@ class Runner:
         """Fold a detection into the batch's earlier one of the same alert key, when the
         alert would merge them anyway (within the rule's suppression window): a noisy rule's
         thousand firings in a batch cost one alert update, not a thousand."""
-        key = (detection.rule.id, detection.host, tuple(sorted(detection.group.items())))
+        key = dedup_key(detection.rule.id, detection.host, detection.group)
         held = self._held.get(key)
         if held is not None and detection.first_seen - held.last_seen <= detection.rule.suppress:
-            held.count += detection.count
-            held.first_seen = min(held.first_seen, detection.first_seen)
-            held.last_seen = max(held.last_seen, detection.last_seen)
-            held.event_ids = [*held.event_ids, *detection.event_ids][-MAX_EVENT_IDS:]
+            held.fold(detection)
             return
         if held is not None:
             self._record(held, now)
