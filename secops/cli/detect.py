@@ -30,6 +30,7 @@ from secops.i18n import register, t
 if TYPE_CHECKING:
     from secops.alerts.alertmanager import AlertmanagerClient
     from secops.detect.engine import RuleSet
+    from secops.detect.model import RuleMeta
     from secops.detect.runner import RunReport
 
 out = Console(highlight=False, soft_wrap=True)
@@ -133,7 +134,8 @@ def rules_paths(flags: list[Path] | None) -> list[Path]:
     return [RULES_DIR]
 
 
-def load(flags: list[Path] | None) -> RuleSet:
+def load(flags: list[Path] | None, *, runnable: bool = True) -> RuleSet:
+    """The rules of ``--rules`` (default: govsec's own); ``runnable``: at least one must run."""
     from secops.detect.engine import load_rules
     from secops.detect.files import RuleError
 
@@ -142,7 +144,7 @@ def load(flags: list[Path] | None) -> RuleSet:
         ruleset = load_rules(paths)
     except RuleError as exc:
         raise DetectError(str(exc)) from None
-    if not len(ruleset):
+    if runnable and not len(ruleset):
         raise DetectError(t("detect.no_rules", paths=", ".join(map(str, paths))))
     return ruleset
 
@@ -257,35 +259,14 @@ def build() -> typer.Typer:
         output_format: Format = format_opt,
         compat: bool = compat_opt,
     ) -> None:
+        ruleset = load(rules, runnable=False)  # the point is to say why rules do not run
         if compat:
-            from secops.detect.compat import check_corpus, render
-
-            typer.echo(render(check_corpus(rules_paths(rules))))
+            _print_compat(rules_paths(rules), ruleset)
             return
-        ruleset = load(rules)
-        rows: list[dict[str, Any]] = [
-            {
-                "id": r.meta.id,
-                "title": r.meta.title,
-                "level": r.meta.level,
-                "kind": "rule" if r.generates else "rule (feeds a correlation)",
-                "route": "=".join(r.route) if r.route else "",
-                "mlps": list(r.meta.controls),
-                "attack": list(r.meta.techniques),
-            }
+        rows = [
+            _rule_row(r.meta, "rule" if r.generates else "rule (feeds a correlation)", r.route)
             for r in ruleset.rules
-        ] + [
-            {
-                "id": c.meta.id,
-                "title": c.meta.title,
-                "level": c.meta.level,
-                "kind": f"correlation {c.kind}",
-                "route": "",
-                "mlps": list(c.meta.controls),
-                "attack": list(c.meta.techniques),
-            }
-            for c in ruleset.correlations
-        ]
+        ] + [_rule_row(c.meta, f"correlation {c.kind}", None) for c in ruleset.correlations]
         problems: list[dict[str, str]] = [dataclasses.asdict(p) for p in ruleset.problems]
         total = len(rows) + len(problems)
         share = 100.0 * len(rows) / total if total else 0.0
@@ -316,6 +297,37 @@ def build() -> typer.Typer:
         )
 
     return app
+
+
+def _rule_row(meta: RuleMeta, kind: str, route: tuple[str, str] | None) -> dict[str, Any]:
+    return {
+        "id": meta.id,
+        "title": meta.title,
+        "level": meta.level,
+        "kind": kind,
+        "route": "=".join(route) if route else "",
+        "mlps": list(meta.controls),
+        "attack": list(meta.techniques),
+    }
+
+
+def _print_compat(paths: list[Path], ruleset: RuleSet) -> None:
+    """The corpus report, with what the engine itself refused to compile added to it."""
+    from secops.detect.compat import CompatEntry, Status, check_corpus, render
+
+    report = check_corpus(paths)
+    for problem in ruleset.problems:
+        if problem.rule_id:  # files that gave no rule are in the report already
+            report.add(
+                CompatEntry(
+                    problem.rule_id,
+                    problem.title,
+                    problem.path,
+                    Status.COMPILE_ERROR,
+                    problem.feature,
+                )
+            )
+    typer.echo(render(report))
 
 
 def _run(

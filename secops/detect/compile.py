@@ -76,37 +76,9 @@ class EventView:
     def values(self, field: Field) -> tuple[str, ...]:
         found = self._values.get(field.name)
         if found is None:
-            found = self._extract(field.parts)
+            found = extract(self.doc, field.parts)
             self._values[field.name] = found
         return found
-
-    def _extract(self, parts: tuple[str, ...]) -> tuple[str, ...]:
-        """As :func:`extract`, with a quick path for a list of objects met one key before
-        the end (the 30-odd ``auditd.records.*`` fields rules ask for)."""
-        current: Any = self.doc
-        last = len(parts) - 1
-        for i, key in enumerate(parts):
-            if isinstance(current, dict):
-                current = current.get(key)
-                if current is None:
-                    return ()
-                if i == last - 1 and isinstance(current, list):
-                    wanted = parts[last]
-                    found: list[str] = []
-                    for item in current:
-                        if isinstance(item, dict):
-                            value = item.get(wanted)
-                            if isinstance(value, str):
-                                found.append(value)
-                            elif value is not None:
-                                found.extend(extract_any(value, ()))
-                    return tuple(found)
-            else:
-                return extract(self.doc, parts)
-        if isinstance(current, list):
-            return tuple(extract_any(current, ()))
-        one = text(current)
-        return () if one is None else (one,)
 
     def lower(self, field: Field) -> tuple[str, ...]:
         found = self._lower.get(field.name)
@@ -140,6 +112,7 @@ def text(value: object) -> str | None:
 def extract(doc: Doc, parts: Sequence[str]) -> tuple[str, ...]:
     """Every scalar at ``parts`` under ``doc``, walking into lists on the way."""
     current: Any = doc
+    last = len(parts) - 1
     for i, key in enumerate(parts):
         if isinstance(current, dict):
             current = current.get(key)
@@ -148,7 +121,16 @@ def extract(doc: Doc, parts: Sequence[str]) -> tuple[str, ...]:
         elif isinstance(current, list):
             found: list[str] = []
             for item in current:
-                found.extend(extract_any(item, parts[i:]))
+                if i == last and isinstance(item, dict):
+                    # objects with one key left: the 30-odd auditd.records.* fields rules ask
+                    # for, so this is the quick path
+                    value = item.get(key)
+                    if isinstance(value, str):
+                        found.append(value)
+                    elif value is not None:
+                        found.extend(extract_any(value, ()))
+                else:
+                    found.extend(extract_any(item, parts[i:]))
             return tuple(found)
         else:
             return ()

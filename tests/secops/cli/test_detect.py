@@ -135,3 +135,18 @@ def test_run_over_the_store_records_alerts_once(tmp_path: Path, env: dict[str, s
     assert brute == expected_brute_force_sources(OPENSSH.read_text().splitlines())
     both = govsec("detect", "run", "--since", "1d", "--follow", "--store", store, env=env)
     assert both.returncode == 1 and "--since" in both.stderr
+
+
+def test_compat_report_includes_what_the_engine_refused(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    rule = tmp_path / "expand.yml"
+    rule.write_text(
+        "title: admins\nid: 8b0d4c1e-0000-4000-8000-000000000002\n"
+        "logsource: {product: linux, service: sshd}\n"
+        "detection: {sel: {user.name|expand: '%admins%'}, condition: sel}\nlevel: low\n",
+        encoding="utf-8",
+    )
+    shown = govsec("detect", "rules", "--compat", "--rules", str(rule), env=env, check=True)
+    assert "compile error" in shown.stdout
+    assert "placeholder %admins%" in shown.stdout
