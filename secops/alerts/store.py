@@ -622,13 +622,16 @@ class AlertStore:
         keeps them firing there for as long as they are open here.
         """
         cutoff = to_micros(now - older_than)
+        stale = (
+            "FROM alerts WHERE status != 'closed' AND delivered IS NOT NULL AND delivered < ?"
+            " AND id NOT IN (SELECT alert FROM alert_outbox)"
+        )
+        # every delivery pass asks (5 a second under detect --follow): take the write lock
+        # only when there is something to queue, not to find out
+        if not self._one(f"SELECT EXISTS (SELECT 1 {stale})", (cutoff,))[0]:
+            return 0
         with self.transaction():
-            rows = self._all(
-                f"SELECT {COLUMNS} FROM alerts WHERE status != 'closed'"  # noqa: S608 - constant
-                " AND delivered IS NOT NULL AND delivered < ?"
-                " AND id NOT IN (SELECT alert FROM alert_outbox)",
-                (cutoff,),
-            )
+            rows = self._all(f"SELECT {COLUMNS} {stale}", (cutoff,))
             for row in rows:
                 self._enqueue(_alert(row), now)
         return len(rows)
