@@ -19,6 +19,7 @@ packages=(
   poppler-utils     # pdffonts, pdftotext, pdftoppm: the report tests read the PDF
   chromium          # headless browser: the report tests load the HTML in it
   prometheus-alertmanager # alerts go to a real Alertmanager (tests and demo run it on loopback)
+  prometheus        # promtool checks and tests monitors/rules; tests and demo run it on loopback
 )
 
 missing=()
@@ -47,13 +48,15 @@ if [[ " ${missing[*]} " == *" apt-cacher-ng "* ]]; then
     update-rc.d apt-cacher-ng disable >/dev/null 2>&1 || true
   fi
 fi
-# The packaged Alertmanager service would listen on every address (:9093, :9094 cluster).
-# govsec starts its own on loopback with its own config when asked (tests, demo).
-if [[ " ${missing[*]} " == *" prometheus-alertmanager "* ]]; then
+# The packaged Prometheus and Alertmanager services would listen on every address (:9090,
+# :9093, :9094 cluster, and node_exporter's :9100). govsec starts its own on loopback with its
+# own configs when asked (tests, demo).
+for service in prometheus prometheus-alertmanager prometheus-node-exporter; do
+  [[ " ${missing[*]} " == *" ${service%-node-exporter} "* ]] || continue
   if [ -d /run/systemd/system ]; then
-    systemctl disable --now prometheus-alertmanager >/dev/null 2>&1 || true
+    systemctl disable --now "$service" >/dev/null 2>&1 || true
   else
-    service prometheus-alertmanager stop >/dev/null 2>&1 || true
-    update-rc.d prometheus-alertmanager disable >/dev/null 2>&1 || true
+    service "$service" stop >/dev/null 2>&1 || true
+    update-rc.d "$service" disable >/dev/null 2>&1 || true
   fi
-fi
+done
