@@ -99,6 +99,10 @@ def payload(alert: Alert, *, resolved_at: datetime | None = None) -> dict[str, A
         "severity": alert.severity,
         "host": alert.host or "",
         "mlps_control": ",".join(alert.controls),
+        # the catalog families (ce.ia.a -> ce.ia): Alertmanager routes by MLPS area
+        "mlps_area": ",".join(
+            dict.fromkeys(c.rpartition(".")[0] for c in alert.controls if "." in c)
+        ),
         "attack_technique": ",".join(alert.techniques),
         ALERT_ID_LABEL: alert.id,
     }

@@ -126,6 +126,7 @@ def test_payload_labels_route_on_severity_rule_host_and_controls() -> None:
         "severity": "high",
         "host": "web01",
         "mlps_control": "ce.ia.a,ce.au.a",
+        "mlps_area": "ce.ia,ce.au",
         "attack_technique": "T1110.001",
         "alert_id": "A-00000000aa",
         "source_ip": "1.2.3.4",
@@ -323,6 +324,7 @@ def test_alerts_wait_while_alertmanager_is_down_and_arrive_once_it_is_up(
         assert got["status"]["state"] == "active"
         assert got["labels"]["severity"] == "high" and got["labels"]["rule"] == RULE.id
         assert got["labels"]["mlps_control"] == "ce.ia.a,ce.au.a"
+        assert got["labels"]["mlps_area"] == "ce.ia,ce.au"
     # killed after delivery, a closing waits too, and resolves the alert once it is back
     alertmanager.stop()
     store.close(alerts[0].id, "true_positive", "alice")
