@@ -6,7 +6,8 @@ silently emptying a panel or an alert.
 
 Names follow Prometheus' conventions (base units, ``_total`` for counters, ``_seconds``,
 ``_bytes``, ``_ratio``). Labels are bounded: host names come from the inventory or from
-the hosts that send logs (capped, see :data:`MAX_HOSTS`), never users or addresses.
+the hosts that send logs (capped at ``secops.ingest.pipeline.MAX_HOSTS``), never users or
+addresses.
 """
 
 from __future__ import annotations
@@ -15,11 +16,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["gauge", "counter"]
-
-# A syslog sender chooses its own host name: the per-host series stop growing at this many
-# hosts (the rest are counted in govsec_siem_hosts_dropped), so a hostile sender cannot
-# blow up Prometheus' memory.
-MAX_HOSTS = 5000
 
 
 @dataclass(frozen=True)
@@ -191,8 +187,8 @@ METRICS: tuple[Metric, ...] = (
         ),
         (
             "govsec_siem_hosts_dropped",
-            "gauge",
-            f"hosts not tracked per host because {MAX_HOSTS} already are",
+            "counter",
+            "events from hosts not tracked per host because the cap of hosts was reached",
             (),
         ),
         (

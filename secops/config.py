@@ -52,6 +52,8 @@ ENV_SETTINGS: dict[str, tuple[str, ...]] = {
     "GOVSEC_LAB_APT_PROXY_PORT": ("lab", "apt_proxy_port"),
     "GOVSEC_LAB_MIRROR": ("lab", "mirror"),
     "GOVSEC_STORE": ("siem", "store"),
+    "GOVSEC_SERVE_LISTEN": ("serve", "listen"),
+    "GOVSEC_WEB_CONFIG": ("serve", "web_config"),
 }
 
 

@@ -174,6 +174,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "用 Ansible 角色 mlps_baseline 将主机加固到等保2.0第二级或第三级基线。",
     },
     "harden.title": {"en": "MLPS level {level} hardening", "zh": "等保第{level}级加固"},
+    "harden.record_failed": {
+        "en": "could not record this run for the metrics (govsec serve): {error}",
+        "zh": "未能记录本次运行供监控指标使用(govsec serve):{error}",
+    },
     "harden.artifacts": {
         "en": "ansible-runner artifacts: {path}",
         "zh": "ansible-runner 运行记录:{path}",

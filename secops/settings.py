@@ -80,6 +80,37 @@ class AlertsSettings(BaseModel):
         return value
 
 
+class ServeSettings(BaseModel):
+    """``serve:`` in govsec.yaml (docs/monitoring.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    listen: str = Field(
+        default="127.0.0.1:9713",
+        description="HOST:PORT for /metrics and the webhook; loopback unless a web config"
+        " secures it",
+    )
+    web_config: Path | None = Field(
+        default=None,
+        description="TLS and basic auth, in the format of Prometheus' --web.config.file",
+    )
+    audits: Path | None = Field(
+        default=None, description="the folder of audit runs to export; default <data>/audits"
+    )
+    notifications: Path | None = Field(
+        default=None, description="the webhook's store; default <data>/serve/notifications.db"
+    )
+    dingtalk_url_file: Path | None = Field(
+        default=None, description="a file (mode 0600) holding the DingTalk robot's webhook URL"
+    )
+    dingtalk_secret_file: Path | None = Field(
+        default=None, description="a file (mode 0600) holding the robot's signing secret"
+    )
+    dingtalk_ca_file: Path | None = Field(
+        default=None, description="CA certificates to verify DingTalk (or a proxy) with"
+    )
+
+
 class Settings(BaseModel):
     """Everything govsec.yaml can set."""
 
@@ -89,3 +120,4 @@ class Settings(BaseModel):
     lab: LabSettings = Field(default_factory=LabSettings)
     siem: SiemSettings = Field(default_factory=SiemSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -29,6 +30,7 @@ from secops.errors import GovsecError
 from secops.i18n import Lang, register, t
 
 if TYPE_CHECKING:  # the store loads apsw/orjson: only when a command runs
+    from monitors.webhook import Notification
     from secops.alerts.alertmanager import AlertmanagerClient, DeliveryReport
     from secops.alerts.model import Alert
     from secops.alerts.store import AlertEvents, AlertStore, OutboxRow
@@ -72,6 +74,18 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.outbox.help": {
         "en": "Show what waits for Alertmanager, and what it rejected.",
         "zh": "显示等待投递到 Alertmanager 的告警,以及被其拒收的告警。",
+    },
+    "alerts.notifications.help": {
+        "en": "List the notifications Alertmanager sent to govsec serve's webhook, newest first.",
+        "zh": "按接收时间倒序列出 Alertmanager 发送到 govsec serve 告警接收端的通知。",
+    },
+    "alerts.opt.store_path": {
+        "en": "The notification store (default: <data>/serve/notifications.db).",
+        "zh": "通知存储文件(默认:<数据目录>/serve/notifications.db)。",
+    },
+    "alerts.notifications.title": {
+        "en": "{count} notification(s) in {path}",
+        "zh": "{path} 中的 {count} 条通知",
     },
     "alerts.opt.status": {
         "en": "open, acknowledged, closed, live (open + acknowledged) or all.",
@@ -200,6 +214,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.col.attempts": {"en": "attempts", "zh": "尝试次数"},
     "alerts.col.next_try": {"en": "next try", "zh": "下次尝试"},
     "alerts.col.last_error": {"en": "last error / answer", "zh": "最近错误/应答"},
+    "alerts.col.received": {"en": "received", "zh": "接收时间"},
+    "alerts.col.alertname": {"en": "alert", "zh": "告警名称"},
+    "alerts.col.receiver": {"en": "receiver", "zh": "接收者"},
+    "alerts.col.forwarded": {"en": "forwarded", "zh": "转发状态"},
 }
 register(MESSAGES)
 
@@ -222,6 +240,9 @@ def build() -> typer.Typer:
     format_opt = typer.Option(Format.table, "--format")
     note_opt = typer.Option(None, "--note", help=t("alerts.opt.note"))
     by_opt = typer.Option(None, "--by", help=t("alerts.opt.by"), metavar="USER")
+    store_path_opt = typer.Option(
+        None, "--store-path", help=t("alerts.opt.store_path"), metavar="PATH"
+    )
 
     @group.command("list", help=t("alerts.list.help"))
     def list_(
@@ -353,7 +374,32 @@ def build() -> typer.Typer:
             return
         _print_outbox(rows)
 
+    @group.command("notifications", help=t("alerts.notifications.help"))
+    def notifications(
+        store_path: Path | None = store_path_opt,
+        limit: int = typer.Option(100, "--limit", min=1, max=100_000),
+        output_format: Format = format_opt,
+    ) -> None:
+        from secops.config import data_dir
+
+        path = store_path or data_dir() / "serve" / "notifications.db"
+        found = _notifications(path, limit)
+        if output_format is Format.json:
+            _json([row.as_dict() for row in found])
+            return
+        _print_notifications(found, path)
+
     return group
+
+
+def _notifications(path: Path, limit: int) -> list[Notification]:
+    """The newest ``limit`` rows of the store at ``path``; none when it was never made."""
+    from monitors.webhook import NotificationStore
+
+    if not path.exists():  # listing must not create the store (nor its directory)
+        return []
+    with NotificationStore(path) as store:
+        return store.list(limit)
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -586,6 +632,39 @@ def _print_outbox(rows: list[OutboxRow]) -> None:
                     row.attempts,
                     _when(row.next_try),
                     row.last_error or "-",
+                )
+            )
+        )
+    out.print(table)
+
+
+def _forwarded(row: Notification) -> str:
+    parts = []
+    for name, delivery in sorted(row.deliveries.items()):
+        state = delivery.state
+        if delivery.state == "pending" and delivery.attempts:
+            state = f"pending, {delivery.attempts} failed: {delivery.last_error}"
+        parts.append(f"{name}: {state}")
+    return "; ".join(parts) or "-"
+
+
+def _print_notifications(rows: list[Notification], path: Path) -> None:
+    table = Table(title=safe(t("alerts.notifications.title", count=len(rows), path=path)))
+    keys = ("received", "status", "alertname", "severity", "host", "receiver", "forwarded")
+    for key in keys:
+        table.add_column(t(f"alerts.col.{key}"), overflow="fold")
+    for row in rows:
+        table.add_row(
+            *(
+                safe(v)
+                for v in (
+                    _when(row.received),
+                    row.status,
+                    row.labels.get("alertname", "-"),
+                    row.labels.get("severity", "-"),
+                    row.labels.get("host") or row.labels.get("instance", "-"),
+                    row.receiver,
+                    _forwarded(row),
                 )
             )
         )

@@ -21,6 +21,7 @@ from secops.cli import detect as detect_cli
 from secops.cli import harden as harden_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
+from secops.cli import serve as serve_cli
 from secops.cli import siem as siem_cli
 from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
@@ -63,6 +64,7 @@ def build_app() -> typer.Typer:
     app.add_typer(siem_cli.build(), name="siem")
     app.add_typer(alerts_cli.build(), name="alerts")
     app.add_typer(detect_cli.build(), name="detect")
+    serve_cli.register_commands(app)
     return app
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -340,7 +341,7 @@ def _run(
 ) -> dict[str, Any]:
     from secops.alerts import open_alert_store
     from secops.alerts.alertmanager import deliver
-    from secops.detect.runner import Runner
+    from secops.detect.runner import STATUS_KEY, Runner
     from secops.store import open_store
     from secops.store.sqlite import SqliteStore
 
@@ -360,8 +361,20 @@ def _run(
         runner = Runner(events, alerts, ruleset, since=since)
         stop = threading.Event()
         delivery: dict[str, Any] = {}
+        status = {"rules": len(ruleset), "problems": len(ruleset.problems)}
+
+        def note() -> None:
+            # for govsec serve's govsec_detect_* metrics; the lag itself is read from the store
+            alerts.save_state(STATUS_KEY, json.dumps({**status, "updated": time.time()}).encode())
+
+        def on_batch(report: RunReport) -> None:
+            note()
+            if not quiet:
+                _progress(report)
+
+        note()
         with _delivering(url, client, stop, delivery), _signals(stop, follow):
-            report = runner.run(follow=follow, stop=stop, on_batch=None if quiet else _progress)
+            report = runner.run(follow=follow, stop=stop, on_batch=on_batch)
         if client is not None:  # one last pass, so a one-off run leaves nothing behind
             last = deliver(alerts, client)
             delivery.update(

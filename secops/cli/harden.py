@@ -57,6 +57,7 @@ def harden(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Harden hosts to the MLPS baseline with the mlps_baseline Ansible role."""
+    from secops.harden.record import record_run
     from secops.harden.runner import Progress, run_harden
 
     live = output is Format.table and not quiet
@@ -80,6 +81,10 @@ def harden(
         extra_vars_files=tuple(extra_vars),
         on_progress=show,
     )
+    try:
+        record_run(data_dir(), run)  # for govsec serve's metrics: a failure costs only those
+    except OSError as exc:
+        err.print(f"[yellow]{escape(t('harden.record_failed', error=exc))}[/]")
     if output is Format.json:
         out.print_json(json.dumps({**asdict(run), "changed": run.changed}))
     elif not quiet:

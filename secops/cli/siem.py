@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from contextlib import suppress
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -254,23 +255,25 @@ def _listen(
     import asyncio
 
     from secops.ingest.pipeline import Counters, follow
+    from secops.ingest.status import StatusWriter, status_path
 
     address = parse_address(syslog) if syslog else None
     stop = threading.Event()
     worker: threading.Thread | None = None
-    tail_pipeline: Pipeline | None = None
-    if tails:
-        tail_pipeline = _pipeline(store, tz, tails=True)
+    tail_pipeline = _pipeline(store, tz, tails=True) if tails else None
+    syslog_pipeline = _pipeline(store, tz, tails=False) if address is not None else None
+    pipelines = [p for p in (syslog_pipeline, tail_pipeline) if p is not None]
+    status = StatusWriter(status_path(store_url(store)), lambda: _snapshot(pipelines)).start()
+    if tail_pipeline is not None:
         worker = threading.Thread(
             target=follow, args=(tail_pipeline, tails, stop), name="siem-tail", daemon=True
         )
         worker.start()
     total = Counters()
     try:
-        if address is not None:
+        if address is not None and syslog_pipeline is not None:
             from secops.ingest.syslog_server import serve
 
-            syslog_pipeline = _pipeline(store, tz, tails=False)
             if not quiet:
                 err.print(escape(t("siem.listening", host=address[0], port=address[1])))
             try:
@@ -294,7 +297,23 @@ def _listen(
             worker.join()
             tail_pipeline.store.close()
             total.add(tail_pipeline.counters)
+        status.stop()
     return total
+
+
+def _snapshot(pipelines: list[Pipeline]) -> tuple[Counters, int]:
+    """The listener's counters summed over its pipelines, and its stores' spool depth."""
+    from secops.ingest.pipeline import Counters
+
+    total = Counters()
+    spool = 0
+    for pipeline in pipelines:
+        total.add(pipeline.counters)
+        spooled = getattr(pipeline.store, "spooled", None)
+        if callable(spooled):
+            with suppress(OSError, ValueError):  # the count is for a gauge: never fatal
+                spool += int(spooled())
+    return total, spool
 
 
 def _wait_for_signal(stop: threading.Event) -> None:

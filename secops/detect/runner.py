@@ -34,6 +34,8 @@ BATCH = 5000
 POLL = 0.2  # seconds between looks at the store when it has nothing new (--follow)
 POSITION_KEY = "detect.position"
 WINDOWS_KEY = "detect.windows"
+# what the exporter shows of detection: {"rules": n, "problems": n, "updated": Unix time}
+STATUS_KEY = "detect.status"
 
 
 @dataclass

@@ -48,6 +48,10 @@ FLUSH_MS = 200
 AUDIT_IDLE = 2.0  # seconds an audit event may wait for its EOE before it goes as it is
 QUARANTINE_HEAD = 64 * 1024  # bytes of a quarantined line kept (escaped) for the analyst
 RETRY_MAX = 5.0
+# per-host "last heard" series (govsec_siem_host_last_event_timestamp_seconds) stop growing at
+# this many hosts: a syslog sender names itself, and must not grow the listener or Prometheus
+MAX_HOSTS = 5000
+MAX_HOST_NAME = 255
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +71,31 @@ class Counters:
     reasons: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     store_retries: int = 0
+    datasets: dict[str, int] = field(default_factory=dict)
+    """Events per ``event.dataset`` (``unparsed``: lines no parser recognised)."""
+    auth_failures: int = 0
+    """Events of category authentication with outcome failure."""
+    hosts: dict[str, float] = field(default_factory=dict)
+    """``host.name`` -> when its last event was stored (Unix time); at most MAX_HOSTS."""
+    hosts_dropped: int = 0
+    """Events from hosts not tracked in ``hosts`` because MAX_HOSTS already were."""
 
     def add(self, other: Counters) -> None:
-        """Count what ``other`` (another pipeline's counters) counted too."""
+        """Count what ``other`` (another pipeline's counters) counted too.
+
+        ``other`` may be a running pipeline's: its dicts are copied (atomically) before reading.
+        """
         for name in ("lines", "events", "created", "duplicates", "quarantined", "batches"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.store_retries += other.store_retries
-        for reason, count in other.reasons.items():
+        self.auth_failures += other.auth_failures
+        self.hosts_dropped += other.hosts_dropped
+        for reason, count in dict(other.reasons).items():
             self.reasons[reason] = self.reasons.get(reason, 0) + count
+        for dataset, count in dict(other.datasets).items():
+            self.datasets[dataset] = self.datasets.get(dataset, 0) + count
+        for host, seen in dict(other.hosts).items():
+            self.hosts[host] = max(seen, self.hosts.get(host, 0.0))
 
 
 def tune_gc() -> None:
@@ -196,6 +217,7 @@ class Pipeline:
         self._ends: dict[str, int] = {}
         self._audits: dict[str, _Audit] = {}
         self._since: float | None = None
+        self._hosts: set[str] = set()  # host.name of the batch's events
 
     @property
     def pending(self) -> int:
@@ -253,6 +275,7 @@ class Pipeline:
             self.counters.created += result.created
             self.counters.duplicates += result.duplicates
             self.counters.batches += 1
+            self._stamp_hosts()
         self.quarantine.sync()
         offsets = self._safe_offsets()
         for committer in self.committers:
@@ -287,7 +310,7 @@ class Pipeline:
         event["event"]["id"] = eid
         if line.tags:
             event["tags"] = list(dict.fromkeys([*event.get("tags", []), *line.tags]))
-        self.counters.events += 1
+        self._count(event)
         try:
             # the batch holds the store's encoding, not the event (EventStore.encode)
             self._batch.append(self.store.encode(event))
@@ -295,6 +318,31 @@ class Pipeline:
             self._quarantine(exc.reason, line, eid)
             return
         self._lines[eid] = line
+
+    def _count(self, event: Event) -> None:
+        counters = self.counters
+        counters.events += 1
+        meta = event["event"]
+        dataset = meta.get("dataset")
+        if isinstance(dataset, str):
+            counters.datasets[dataset] = counters.datasets.get(dataset, 0) + 1
+        if meta.get("outcome") == "failure" and "authentication" in meta.get("category", ()):
+            counters.auth_failures += 1
+        host = event.get("host")
+        name = host.get("name") if isinstance(host, dict) else None
+        if isinstance(name, str) and name:
+            self._hosts.add(name)
+
+    def _stamp_hosts(self) -> None:
+        """The batch's hosts were heard from now (a syslog sender names itself: capped)."""
+        now = time.time()
+        hosts = self.counters.hosts
+        for name in self._hosts:
+            if name in hosts or (len(hosts) < MAX_HOSTS and len(name) <= MAX_HOST_NAME):
+                hosts[name] = now
+            else:
+                self.counters.hosts_dropped += 1
+        self._hosts.clear()
 
     def _quarantine(self, reason: str, line: Line | None, eid: str) -> None:
         self.quarantine.add(reason, line=line, eid=eid)

@@ -1,0 +1,227 @@
+"""``govsec serve`` (/metrics and the Alertmanager webhook) and ``govsec metrics`` (textfile)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from secops.cli.siem import parse_address, store_url
+from secops.config import data_dir
+from secops.errors import GovsecError
+from secops.i18n import Lang, register, t
+
+if TYPE_CHECKING:
+    from monitors.collectors import Sources
+    from monitors.webhook import NotificationStore
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "serve.help": {
+        "en": "Serve /metrics for Prometheus and the webhook Alertmanager notifies,"
+        " on loopback unless told otherwise.",
+        "zh": "为 Prometheus 提供 /metrics,并接收 Alertmanager 的 webhook 通知;"
+        "默认只监听本机回环地址。",
+    },
+    "serve.listen": {
+        "en": "HOST:PORT to listen on (default 127.0.0.1:9713).",
+        "zh": "监听地址 HOST:PORT(默认 127.0.0.1:9713)。",
+    },
+    "serve.web_config": {
+        "en": "TLS and basic auth, in the format of Prometheus' --web.config.file.",
+        "zh": "TLS 与基本认证配置,格式同 Prometheus 的 --web.config.file。",
+    },
+    "serve.audits": {
+        "en": "The folder of audit runs to export (default <data>/audits).",
+        "zh": "要导出的审计结果目录(默认 <数据目录>/audits)。",
+    },
+    "serve.notifications": {
+        "en": "The webhook's notification store (default <data>/serve/notifications.db).",
+        "zh": "webhook 通知存储(默认 <数据目录>/serve/notifications.db)。",
+    },
+    "serve.started": {
+        "en": "govsec serve on {url}: /metrics, POST /webhook/alertmanager{forward}",
+        "zh": "govsec serve 已在 {url} 启动:/metrics,POST /webhook/alertmanager{forward}",
+    },
+    "serve.forward": {"en": " (forwarding to DingTalk)", "zh": "(转发至钉钉)"},
+    "serve.exposed": {
+        "en": "refusing to listen on {host}, which other machines reach, without TLS client"
+        " certificates or basic auth",
+        "zh": "拒绝在其他机器可访问的地址 {host} 上监听:未配置 TLS 客户端证书或基本认证",
+    },
+    "serve.exposed.hint": {
+        "en": "give --web-config FILE with basic_auth_users and/or tls_server_config"
+        " (docs/monitoring.md), or listen on 127.0.0.1",
+        "zh": "使用 --web-config 指定含 basic_auth_users 和/或 tls_server_config 的配置"
+        "(见 docs/monitoring.md),或监听 127.0.0.1",
+    },
+    "metrics.help": {
+        "en": "Print govsec's metrics, or write them as a node_exporter textfile.",
+        "zh": "输出 govsec 的监控指标,或写成 node_exporter 的 textfile。",
+    },
+    "metrics.textfile": {
+        "en": "Write here (atomically) for node_exporter's textfile collector (*.prom).",
+        "zh": "写入此文件(原子替换),供 node_exporter 的 textfile 采集器读取(*.prom)。",
+    },
+    "metrics.bad_textfile": {
+        "en": "node_exporter reads only files ending in .prom: {path}",
+        "zh": "node_exporter 只读取以 .prom 结尾的文件:{path}",
+    },
+}
+register(MESSAGES)
+
+
+class ServeCliError(GovsecError):
+    """A serve or metrics command that cannot run as asked."""
+
+
+STORE_HELP = "sqlite:///path/events.db or http(s)://elasticsearch:9200 (default: the data dir's)"
+
+
+def sources(
+    store: str | None, audits: Path | None, notifications: NotificationStore | None = None
+) -> Sources:
+    """Where the collectors read, from the flags, the environment and govsec.yaml."""
+    from monitors.collectors import Sources
+    from secops.config import load_settings
+    from secops.ingest.status import status_path, url_is_remote
+    from secops.store import default_path
+
+    url = store_url(store)
+    settings = load_settings().serve
+    store_path: Path | None = None
+    if not url_is_remote(url):
+        store_path = (
+            default_path()
+            if not url or url == "sqlite://"
+            else Path(url.removeprefix("sqlite://")).expanduser()
+        )
+    return Sources(
+        audits=audits or settings.audits or data_dir() / "audits",
+        harden=data_dir() / "harden" / "hosts.json",
+        store=store_path,
+        listener=status_path(url),
+        notifications=notifications,
+    )
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Add ``serve`` and ``metrics`` to ``app`` (help texts in the current language)."""
+    store_opt = typer.Option(None, "--store", help=STORE_HELP, metavar="URL")
+    audits_opt = typer.Option(None, "--audits", help=t("serve.audits"))
+    notifications_opt = typer.Option(None, "--notifications", help=t("serve.notifications"))
+    listen_opt = typer.Option(None, "--listen", help=t("serve.listen"), metavar="HOST:PORT")
+    web_config_opt = typer.Option(None, "--web-config", help=t("serve.web_config"))
+    textfile_opt = typer.Option(None, "--textfile", help=t("metrics.textfile"))
+
+    @app.command("serve", help=t("serve.help"))
+    def serve_command(
+        listen: str | None = listen_opt,
+        web_config: Path | None = web_config_opt,
+        store: str | None = store_opt,
+        audits: Path | None = audits_opt,
+        notifications: Path | None = notifications_opt,
+        quiet: bool = typer.Option(False, "--quiet", "-q"),
+    ) -> None:
+        serve(listen, web_config, store, audits, notifications, quiet)
+
+    @app.command("metrics", help=t("metrics.help"))
+    def metrics_command(
+        textfile: Path | None = textfile_opt,
+        store: str | None = store_opt,
+        audits: Path | None = audits_opt,
+        notifications: Path | None = notifications_opt,
+    ) -> None:
+        metrics(textfile, store, audits, notifications)
+
+
+def serve(
+    listen: str | None,
+    web_config: Path | None,
+    store: str | None,
+    audits: Path | None,
+    notifications: Path | None,
+    quiet: bool,
+) -> None:
+    """Serve /metrics and the Alertmanager webhook until SIGTERM or SIGINT."""
+    from prometheus_client.registry import CollectorRegistry
+
+    from monitors.collectors import GovsecCollector
+    from monitors.server import BasicAuth, Server, is_loopback, load_web_config, make_app
+    from monitors.webhook import DingTalkSettings, NotificationStore, WebhookReceiver, load_dingtalk
+    from secops.config import load_settings
+
+    settings = load_settings({"serve.listen": listen, "serve.web_config": web_config}).serve
+    host, port = parse_address(settings.listen)
+    config = load_web_config(settings.web_config) if settings.web_config else None
+    tls = config.ssl_context() if config is not None else None
+    auth = BasicAuth(config.basic_auth_users) if config and config.basic_auth_users else None
+    client_certs = tls is not None and tls.verify_mode != 0  # CERT_NONE
+    if not is_loopback(host) and auth is None and not client_certs:
+        raise ServeCliError(t("serve.exposed", host=host), t("serve.exposed.hint"))
+    forwarder = load_dingtalk(
+        os.environ,
+        DingTalkSettings(
+            url_file=settings.dingtalk_url_file,
+            secret_file=settings.dingtalk_secret_file,
+            ca_file=settings.dingtalk_ca_file,
+        ),
+    )
+    path = notifications or settings.notifications or data_dir() / "serve" / "notifications.db"
+    with NotificationStore(path) as store_of_notifications:
+        registry = CollectorRegistry()
+        registry.register(GovsecCollector(sources(store, audits, store_of_notifications)))
+        receiver = WebhookReceiver(store_of_notifications, [forwarder] if forwarder else [])
+        server = Server(host, port, make_app(registry, receiver, auth=auth), tls)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        server.start()
+        if not quiet:
+            forward = t("serve.forward") if forwarder else ""
+            err.print(escape(t("serve.started", url=server.url, forward=forward)))
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            server.stop()
+
+
+def metrics(
+    textfile: Path | None, store: str | None, audits: Path | None, notifications: Path | None
+) -> None:
+    """The metrics once: on stdout (Prometheus text format), or into a textfile."""
+    from prometheus_client import generate_latest, write_to_textfile
+    from prometheus_client.registry import CollectorRegistry
+
+    from monitors.collectors import GovsecCollector
+    from monitors.webhook import NotificationStore
+    from secops.config import load_settings
+
+    path = (
+        notifications
+        or load_settings().serve.notifications
+        or data_dir() / "serve" / "notifications.db"
+    )
+    if textfile is not None and textfile.suffix != ".prom":
+        raise ServeCliError(t("metrics.bad_textfile", path=textfile))
+    # the webhook's store is read only if it exists: metrics never create anything
+    store_of_notifications = NotificationStore(path) if path.is_file() else None
+    try:
+        registry = CollectorRegistry()
+        registry.register(GovsecCollector(sources(store, audits, store_of_notifications)))
+        if textfile is None:
+            out.file.write(generate_latest(registry).decode())
+        else:
+            write_to_textfile(str(textfile), registry)
+    finally:
+        if store_of_notifications is not None:
+            store_of_notifications.close()
