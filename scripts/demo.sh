@@ -5,7 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-trap 'govsec lab down --quiet || true' EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pids=()  # background processes, stopped in reverse order on exit
+cleanup() {
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -INT "${pids[i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  govsec lab down --quiet || true
+}
+trap cleanup EXIT
 
 step "1. A lab of 3 real Debian hosts: own namespaces, overlayfs root, sshd, no route out"
 govsec lab up --hosts 3
@@ -38,10 +45,35 @@ collector=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])
 store="sqlite://$(pwd)/$out/events.db"
 govsec siem listen --syslog "$collector" --store "$store" --quiet &
 listener=$!
-trap 'kill -INT "$listener" 2>/dev/null || true; govsec lab down --quiet || true' EXIT
+pids+=("$listener")
 echo "govsec siem listen on $collector (pid $listener), events in $store"
 
-step "7. Harden the fleet to MLPS level 3 (Ansible role mlps_baseline through ansible-runner)"
+step "7. Monitoring on loopback: govsec serve, Prometheus with monitors/rules, Alertmanager with monitors/alertmanager's tree"
+# govsec serve exports this demo's audits, store and alerts, and receives Alertmanager's
+# webhook; the stack runs Debian's prometheus and prometheus-alertmanager with the shipped
+# rules and routing tree (route timers shortened, mail and WeCom pointed at a closed port)
+notifications="$out/notifications.db"
+serve_addr="127.0.0.1:$(free_port)"
+govsec serve --listen "$serve_addr" --store "$store" --audits "$out" --notifications "$notifications" --quiet &
+pids+=("$!")
+mkdir -p "$out/monitoring"
+python -m monitors.stack --dir "$out/monitoring" --serve "$serve_addr" > "$out/monitoring/urls" &
+pids+=("$!")
+for _ in $(seq 60); do grep -q alertmanager "$out/monitoring/urls" 2>/dev/null && break; sleep 1; done
+read -r _ prom_url _ am_url < "$out/monitoring/urls"
+echo "govsec serve http://$serve_addr; Prometheus $prom_url; Alertmanager $am_url"
+curl -s --retry 30 --retry-connrefused --retry-delay 1 "http://$serve_addr/metrics" | grep '^govsec_compliance_score_ratio'
+notified() {  # how many hosts have a notification of $1 in state $2 at govsec's webhook
+  govsec alerts notifications --store-path "$notifications" --format json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+print(len({r["labels"].get("host") for r in rows if r["labels"].get("alertname") == sys.argv[1] and r["status"] == sys.argv[2]}))' "$1" "$2"
+}
+for _ in $(seq 90); do [ "$(notified MLPSComplianceScoreLow firing)" -ge 3 ] && break; sleep 1; done
+echo "the unhardened hosts score under the 70-point pass line: Prometheus fires, Alertmanager notifies govsec's webhook"
+govsec alerts notifications --store-path "$notifications" --limit 6
+
+step "8. Harden the fleet to MLPS level 3 (Ansible role mlps_baseline through ansible-runner)"
 # the three-administrator separation, with a throwaway key per administrator
 mkdir -p "$out/admins"
 for role in sysadmin secadmin audadmin; do
@@ -57,7 +89,7 @@ admins = [{"name": r[:3] + "adm1", "role": r, "key": (out / "admins" / f"{r}.pub
 PY
 govsec harden -i inventories/lab/hosts.yml --level 3 -e "$out/harden-vars.json"
 
-step "8. Audit again: the same checks, after hardening"
+step "9. Audit again: the same checks, after hardening; the compliance alert resolves"
 govsec audit -i inventories/lab/hosts.yml --level 3 -o "$out/after"
 python3 - "$out" <<'PY'
 import json, pathlib, sys
@@ -69,8 +101,11 @@ for b, a in zip(before["hosts"], after["hosts"]):
     print(f"{b['name']:<8} {b['score']:>7.1f} {a['score']:>7.1f}")
 print(f"{'fleet':<8} {before['fleet_score']:>7.1f} {after['fleet_score']:>7.1f}")
 PY
+for _ in $(seq 90); do [ "$(notified MLPSComplianceScoreLow resolved)" -ge 3 ] && break; sleep 1; done
+[ "$(notified MLPSComplianceScoreLow resolved)" -ge 3 ] || { echo "the compliance alert did not resolve" >&2; exit 1; }
+govsec alerts notifications --store-path "$notifications" --limit 6
 
-step "9. An SSH login to lab01 arrives in the SIEM through the host's own rsyslog"
+step "10. An SSH login to lab01 arrives in the SIEM through the host's own rsyslog"
 ssh -F inventories/lab/ssh_config -o BatchMode=yes lab01 true
 for _ in $(seq 60); do
   found=$(govsec siem search "Accepted publickey" --host lab01 --store "$store" --format json \
@@ -80,34 +115,14 @@ for _ in $(seq 60); do
 done
 govsec siem search "Accepted publickey" --host lab01 --store "$store" --limit 3
 
-step "10. Detection runs on the stored events; its alerts go to an Alertmanager on loopback"
-# Debian's Alertmanager, on 127.0.0.1 only, no cluster port: the place notification routing
-# lives (severity, rule, host, mlps_control labels); govsec's outbox retries while it is down
-mkdir -p "$out/alertmanager"
-cat > "$out/alertmanager/alertmanager.yml" <<'YML'
-route:
-  receiver: soc
-  group_by: [alertname, host]
-  group_wait: 1s
-  routes:
-    - matchers: ['severity=~"high|critical"']
-      receiver: soc-oncall
-receivers:
-  - name: soc
-  - name: soc-oncall
-YML
-am_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-prometheus-alertmanager --config.file="$out/alertmanager/alertmanager.yml" \
-  --storage.path="$out/alertmanager" --web.listen-address="127.0.0.1:$am_port" \
-  --cluster.listen-address= --log.level=warn &
-am=$!
-am_url="http://127.0.0.1:$am_port"
+step "11. Detection runs on the stored events; its alerts go to the same Alertmanager"
+# detection alerts carry severity, rule, host, mlps_control and mlps_area: the shipped tree
+# sends them to the SOC and, like every alert, to govsec's webhook
 govsec detect run --follow --store "$store" --alertmanager "$am_url" --quiet &
-detector=$!
-trap 'kill -INT "$detector" "$listener" 2>/dev/null || true; kill "$am" 2>/dev/null || true; govsec lab down --quiet || true' EXIT
-echo "Alertmanager $am_url (pid $am); govsec detect run --follow (pid $detector)"
+pids+=("$!")
+echo "govsec detect run --follow (pid $!) -> $am_url"
 
-step "11. An attack on lab01: SSH brute force from lab02, then a privilege escalation on lab01"
+step "12. An attack on lab01: SSH brute force from lab02, then a privilege escalation on lab01"
 target=$(govsec lab status --format json \
   | python3 -c 'import json, sys; print(next(h["address"] for h in json.load(sys.stdin)["hosts"] if h["name"] == "lab01"))')
 # twelve password guesses at once from lab02 (as attack tools do), each its own connection:
@@ -138,18 +153,17 @@ done
 count=$(govsec alerts list --store "$store" --format json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
 govsec alerts list --store "$store"
 
-step "12. The same alerts at Alertmanager, with the labels its routing uses"
+step "13. The same alerts at Alertmanager, with the labels its routing uses, and at govsec's webhook"
 for _ in $(seq 30); do
-  n=$(amtool --alertmanager.url="$am_url" alert query -o json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+  n=$(amtool --alertmanager.url="$am_url" alert query -o json 'rule=~".+"' | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
   [ "$n" -ge "$count" ] && break
   sleep 1
 done
-amtool --alertmanager.url="$am_url" alert query -o extended
-kill -INT "$detector" "$listener"
-wait "$detector" "$listener" || true
-kill "$am"; wait "$am" || true
+amtool --alertmanager.url="$am_url" alert query -o extended 'rule=~".+"'
+sleep 3  # the webhook route's group wait
+govsec alerts notifications --store-path "$notifications" --limit 12
 govsec siem stats --store "$store"
 
-step "13. Lab down: every process, mount, link and file it made is gone"
+step "14. Lab down: every process, mount, link and file it made is gone"
 trap - EXIT
-govsec lab down
+cleanup

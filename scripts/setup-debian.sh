@@ -20,6 +20,7 @@ packages=(
   chromium          # headless browser: the report tests load the HTML in it
   prometheus-alertmanager # alerts go to a real Alertmanager (tests and demo run it on loopback)
   prometheus        # promtool checks and tests monitors/rules; tests and demo run it on loopback
+  curl              # the demo reads govsec serve's /metrics as a person would
 )
 
 missing=()

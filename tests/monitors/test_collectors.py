@@ -404,3 +404,9 @@ def test_exposed_names_are_the_declared_ones(sources: Sources, tmp_path: Path) -
         "govsec_siem_events_stored",
     }
     assert exposed == SAMPLE_NAMES - absent
+
+
+def test_the_user_guide_lists_every_metric() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "monitoring.md").read_text()
+    missing = sorted(name for name in SAMPLE_NAMES if f"`{name}`" not in guide)
+    assert missing == []
