@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from secops.cli.siem import SiemError, parse_address, parse_when
+from secops.ingest.status import read_status
 from tests.conftest import govsec
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "loghub"
@@ -207,6 +208,16 @@ def test_listen_receives_syslog_over_tcp_and_udp_and_stops_cleanly(env: dict[str
     assert by_host["lab01"]["event"]["action"] == "ssh_login"
     assert by_host["lab01"]["user"]["name"] == "labadmin"
     assert by_host["lab02"]["event"]["dataset"] == "su"
+    # what it tells govsec serve: its counters, the hosts it heard, and that it stopped
+    status = read_status(Path(env["GOVSEC_HOME"]) / "siem" / "events.listen.json")
+    assert status is not None and status.stopped and not status.alive()
+    assert status.counters.lines == 2
+    assert status.counters.datasets == {"sshd": 1, "su": 1}
+    assert set(status.counters.hosts) == {"lab01", "lab02"}
+    metrics = govsec("metrics", env=env).stdout
+    assert "govsec_siem_listener_up 0.0" in metrics
+    assert "govsec_siem_lines_total 2.0" in metrics
+    assert 'govsec_siem_events_stored{dataset="su"} 1.0' in metrics
 
 
 @pytest.mark.timeout(120)

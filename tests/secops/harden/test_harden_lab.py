@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -154,7 +155,11 @@ def hardened(lab: Lab, fresh_check: dict) -> dict:  # type: ignore[type-arg]
         timeout=300,
     )
     assert audit.returncode in (0, 4), audit.stderr
-    return {"first": summary(first), "audit": json.loads((audit_dir / "results.json").read_text())}
+    return {
+        "first": summary(first),
+        "audit": json.loads((audit_dir / "results.json").read_text()),
+        "fresh_changed": summary(fresh_check["result"])["changed"],
+    }
 
 
 def test_check_on_a_fresh_host_reports_changes_and_changes_nothing(
@@ -229,6 +234,16 @@ def test_a_source_of_failed_logins_is_banned_and_the_admin_source_never(
     assert attacker in ruleset and admin not in ruleset
     assert lab.exec("lab01", "fail2ban-client", "set", "sshd", "unbanip", attacker).returncode == 0
     assert lab.ssh("lab01", "sudo -n true").returncode == 0
+
+
+def test_the_runs_and_the_audit_show_in_the_metrics(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
+    """What govsec serve exports after these runs: lab01 hardened and passing, lab02 drifting."""
+    metrics = govsec("metrics", "--audits", str(lab.home / "audit-after"), env=lab.env)
+    assert metrics.returncode == 0, metrics.stderr
+    assert 'govsec_harden_last_run_success{host="lab01",level="3"} 1.0' in metrics.stdout
+    drift = re.search(r'govsec_harden_drift_tasks\{host="lab02",level="3"\} (\S+)', metrics.stdout)
+    assert drift is not None and float(drift[1]) == hardened["fresh_changed"] > 0
+    assert 'govsec_compliance_score_ratio{host="lab01",level="3"} 1.0' in metrics.stdout
 
 
 def test_a_second_run_changes_nothing(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
