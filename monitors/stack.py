@@ -127,18 +127,91 @@ def prometheus_config(
     }
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
-    deadline = time.monotonic() + 60
+def launch_alertmanager(
+    config: Path, home: Path, port: int, *, log_level: str = "info"
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Debian's Alertmanager on 127.0.0.1:``port``, no cluster port, data and log in ``home``.
+
+    Raises:
+        StackError: the binary is not installed.
+    """
+    return _launch(
+        "alertmanager",
+        [
+            binary("prometheus-alertmanager", "alertmanager"),
+            f"--config.file={config}",
+            f"--storage.path={home / 'alertmanager-data'}",
+            f"--web.listen-address={LOCAL}:{port}",
+            "--cluster.listen-address=",
+            f"--log.level={log_level}",
+        ],
+        home,
+    )
+
+
+def launch_prometheus(
+    config: Path, home: Path, port: int, *, log_level: str = "info"
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Debian's Prometheus on 127.0.0.1:``port``, its TSDB and log in ``home``.
+
+    Raises:
+        StackError: the binary is not installed.
+    """
+    return _launch(
+        "prometheus",
+        [
+            binary("prometheus"),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={home / 'prometheus-data'}",
+            f"--web.listen-address={LOCAL}:{port}",
+            "--rules.alert.resend-delay=2s",  # a resolved alert reaches Alertmanager quickly
+            f"--log.level={log_level}",
+        ],
+        home,
+    )
+
+
+def _launch(name: str, argv: list[str], home: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / f"{name}.log"
+    with log.open("ab") as stderr:
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    return process, log
+
+
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float = 60
+) -> None:
+    """Until ``url``/-/ready answers 200.
+
+    Raises:
+        StackError: the process exited or did not become ready in ``timeout`` seconds.
+    """
+    name = Path(str(process.args[0] if isinstance(process.args, list) else process.args)).name
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"{what} exited ({process.returncode}); its log: {log}")
+            raise StackError(f"{name} exited ({process.returncode}); its log: {log}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer:  # noqa: S310 - loopback
                 if answer.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    raise StackError(f"{what} did not become ready in 60 s; its log: {log}")
+    raise StackError(f"{name} did not become ready in {timeout:.0f} s; its log: {log}")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 30 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass
@@ -195,48 +268,17 @@ class LocalStack:
             StackError: a binary is missing or a server did not come up.
         """
         am_config, prom_config = self.write_configs()
-        am_log = self.home / "alertmanager.log"
-        am = subprocess.Popen(
-            [
-                binary("prometheus-alertmanager", "alertmanager"),
-                f"--config.file={am_config}",
-                f"--storage.path={self.home / 'alertmanager-data'}",
-                f"--web.listen-address={LOCAL}:{self.alertmanager_port}",
-                "--cluster.listen-address=",
-                "--log.level=info",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=am_log.open("ab"),
-        )
+        am, log = launch_alertmanager(am_config, self.home, self.alertmanager_port)
         self.processes.append(am)
-        _wait_ready(f"{self.alertmanager_url}/-/ready", am, am_log, "alertmanager")
-        prom_log = self.home / "prometheus.log"
-        prom = subprocess.Popen(
-            [
-                binary("prometheus"),
-                f"--config.file={prom_config}",
-                f"--storage.tsdb.path={self.home / 'prometheus-data'}",
-                f"--web.listen-address={LOCAL}:{self.prometheus_port}",
-                "--rules.alert.resend-delay=2s",
-                "--log.level=info",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=prom_log.open("ab"),
-        )
+        wait_ready(self.alertmanager_url, am, log)
+        prom, log = launch_prometheus(prom_config, self.home, self.prometheus_port)
         self.processes.append(prom)
-        _wait_ready(f"{self.prometheus_url}/-/ready", prom, prom_log, "prometheus")
+        wait_ready(self.prometheus_url, prom, log)
         return self
 
     def stop(self) -> None:
         for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
         self.processes.clear()
 
     def __enter__(self) -> LocalStack:

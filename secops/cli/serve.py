@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -164,7 +165,7 @@ def serve(
     config = load_web_config(settings.web_config) if settings.web_config else None
     tls = config.ssl_context() if config is not None else None
     auth = BasicAuth(config.basic_auth_users) if config and config.basic_auth_users else None
-    client_certs = tls is not None and tls.verify_mode != 0  # CERT_NONE
+    client_certs = tls is not None and tls.verify_mode == ssl.CERT_REQUIRED
     if not is_loopback(host) and auth is None and not client_certs:
         raise ServeCliError(t("serve.exposed", host=host), t("serve.exposed.hint"))
     forwarder = load_dingtalk(

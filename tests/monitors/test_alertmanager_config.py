@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -25,6 +24,8 @@ from typing import Any
 import pytest
 import yaml
 
+from monitors import stack
+
 ROOT = Path(__file__).resolve().parents[2]
 AM_DIR = ROOT / "monitors" / "alertmanager"
 AM_CONFIG = AM_DIR / "alertmanager.yml"
@@ -37,15 +38,12 @@ SEVERITIES = ("critical", "high", "medium", "low", "informational")
 
 def binary(*names: str) -> str:
     """The first of ``names`` on PATH; skip without it (fail under CI)."""
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"CI must have {names[0]} installed (Debian: prometheus, prometheus-alertmanager)"
-        )
-    pytest.skip(f"{names[0]} is not installed")
+    try:
+        return stack.binary(*names)
+    except stack.StackError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have it: {exc}")
+        pytest.skip(str(exc))
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -148,19 +146,10 @@ def test_prometheus_sets_host_from_the_target_address(tmp_path: Path, exporter: 
     (tmp_path / "tls.yml").write_text(yaml.safe_dump([{"targets": ["gw-1.example:443"]}]))
     config_file = tmp_path / "prometheus.yml"
     config_file.write_text(yaml.safe_dump(prom), encoding="utf-8")
-    url = f"http://{LOCAL}:{free_port()}"
-    process = subprocess.Popen(
-        [
-            binary("prometheus"),
-            f"--config.file={config_file}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
-            f"--web.listen-address={url.removeprefix('http://')}",
-            "--log.level=warn",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "prometheus.log").open("ab"),
-    )
+    binary("prometheus")
+    port = stack.free_port()
+    url = f"http://{LOCAL}:{port}"
+    process, log = stack.launch_prometheus(config_file, tmp_path, port, log_level="warn")
     try:
         deadline = time.monotonic() + 30
         found: set[tuple[str, str, str]] = set()
@@ -177,14 +166,13 @@ def test_prometheus_sets_host_from_the_target_address(tmp_path: Path, exporter: 
             }
             time.sleep(0.2)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stack.stop_process(process)
     assert found == {
         ("govsec", "", exporter),
         ("node", LOCAL, exporter),
         ("node", "web-1", exporter),
         ("blackbox-tls", "gw-1.example", "gw-1.example:443"),
-    }, (tmp_path / "prometheus.log").read_text()
+    }, log.read_text()
 
 
 # -- routing -------------------------------------------------------------------------------------
@@ -419,48 +407,25 @@ def test_critical_inhibits_lower_severities_of_the_same_alert_and_host() -> None
     assert rule["target_matchers"] == ['severity=~"high|medium|low|informational"']
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOCAL, 0))
-        return int(sock.getsockname()[1])
-
-
 class Alertmanager:
-    """Debian's Alertmanager on 127.0.0.1 with our tree and inhibitions, receivers muted."""
+    """The shipped tree on a real Alertmanager, receivers stripped: nothing is ever sent."""
 
     def __init__(self, home: Path) -> None:
+        binary("prometheus-alertmanager", "alertmanager")
         conf = config()
         # names only: routing and inhibition stay as written, nothing is ever sent
         conf["receivers"] = [{"name": r["name"]} for r in conf["receivers"]]
         conf.pop("templates")
         self.config = home / "alertmanager.yml"
         self.config.write_text(yaml.safe_dump(conf), encoding="utf-8")
-        self.log = home / "alertmanager.log"
-        self.url = f"http://{LOCAL}:{free_port()}"
-        self.process = subprocess.Popen(
-            [
-                binary("prometheus-alertmanager", "alertmanager"),
-                f"--config.file={self.config}",
-                f"--storage.path={home / 'data'}",
-                f"--web.listen-address={self.url.removeprefix('http://')}",
-                "--cluster.listen-address=",
-                "--log.level=warn",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("ab"),
+        port = stack.free_port()
+        self.url = f"http://{LOCAL}:{port}"
+        self.process, self.log = stack.launch_alertmanager(
+            self.config, home, port, log_level="warn"
         )
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"alertmanager did not start: {self.log.read_text()}")
+        stack.wait_ready(self.url, self.process, self.log, timeout=20)
 
     def post(self, *label_sets: dict[str, str]) -> None:
         now = datetime.now(UTC)
@@ -488,12 +453,7 @@ class Alertmanager:
             return {a["labels"]["id"]: a for a in json.loads(answer.read())}
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stack.stop_process(self.process)
 
 
 @pytest.fixture

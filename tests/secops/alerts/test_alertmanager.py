@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from monitors.stack import launch_alertmanager, stop_process, wait_ready
 from secops.alerts.alertmanager import (
     FIRING_HOLD,
     AlertmanagerClient,
@@ -266,32 +266,12 @@ class RealAlertmanager:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                f"--config.file={self.config}",
-                f"--storage.path={self.home / 'data'}",
-                f"--web.listen-address={LOCAL}:{self.port}",
-                "--cluster.listen-address=",
-                "--log.level=warn",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=(self.home / "alertmanager.log").open("ab"),
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"alertmanager did not start: {(self.home / 'alertmanager.log')}")
+        self.process, log = launch_alertmanager(self.config, self.home, self.port, log_level="warn")
+        wait_ready(self.url, self.process, log, timeout=30)
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+            stop_process(self.process)
             self.process = None
 
     def alerts(self) -> list[dict[str, Any]]:
