@@ -236,6 +236,7 @@ class LocalStack:
 
     def write_configs(self) -> tuple[Path, Path]:
         self.home.mkdir(parents=True, exist_ok=True)
+        self.home = self.home.resolve()  # Alertmanager reads files relative to its config
         password = self.home / "webhook-password"
         password.write_text(self.webhook_password or "unused")
         password.chmod(0o600)

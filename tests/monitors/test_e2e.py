@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from monitors.stack import LocalStack, StackError, free_port
 from monitors.webhook import Notification, NotificationStore
@@ -108,3 +109,24 @@ def test_a_critical_alert_reaches_the_webhook_once_and_resolves_once(
         assert len(rows(notifications, "firing")) == 1
     finally:
         stack.stop()
+
+
+def test_the_local_stack_sends_nothing_off_this_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    am, prom = LocalStack(Path("relative"), "127.0.0.1:9713").write_configs()
+    config = yaml.safe_load(am.read_text())
+    assert config["global"]["smtp_smarthost"].startswith("127.0.0.1:")
+    assert config["global"]["wechat_api_url"].startswith("http://127.0.0.1:")
+    destinations = []
+    for receiver in config["receivers"]:
+        for hook in receiver.get("webhook_configs", []):
+            destinations.append(hook["url"])
+            password = Path(hook["http_config"]["basic_auth"]["password_file"])
+            assert password.is_absolute() and password.is_file()  # read relative to the config
+        destinations += [m["smarthost"] for m in receiver.get("email_configs", [])]
+        destinations += [w["api_url"] for w in receiver.get("wechat_configs", [])]
+    assert len(destinations) == len(config["receivers"]) > 3
+    assert all(d.removeprefix("http://").startswith("127.0.0.1:") for d in destinations)
+    assert yaml.safe_load(prom.read_text())["rule_files"], "every rule file is loaded"
