@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+HEARTBEAT = 60.0  # seconds between "still running" notes of detect run --follow (metrics)
 
 MESSAGES: dict[str, dict[str, str]] = {
     "detect.help": {
@@ -343,6 +345,7 @@ def _run(
     from secops.alerts.alertmanager import deliver
     from secops.detect.runner import STATUS_KEY, Runner
     from secops.store import open_store
+    from secops.store.base import StoreError
     from secops.store.sqlite import SqliteStore
 
     ruleset = load(rules)
@@ -372,9 +375,21 @@ def _run(
             if not quiet:
                 _progress(report)
 
+        def heartbeat() -> None:
+            # a quiet store is not a stalled detector: --follow says it is alive every minute
+            while not stop.wait(HEARTBEAT):
+                with suppress(StoreError):
+                    note()
+
         note()
+        beating = threading.Thread(target=heartbeat, name="detect-heartbeat", daemon=True)
+        if follow:
+            beating.start()
         with _delivering(url, client, stop, delivery), _signals(stop, follow):
             report = runner.run(follow=follow, stop=stop, on_batch=on_batch)
+        stop.set()
+        if beating.is_alive():
+            beating.join()
         if client is not None:  # one last pass, so a one-off run leaves nothing behind
             last = deliver(alerts, client)
             delivery.update(

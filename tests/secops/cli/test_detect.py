@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from secops.rules import RULES_DIR
 from tests.conftest import govsec
@@ -133,6 +134,18 @@ def test_run_over_the_store_records_alerts_once(tmp_path: Path, env: dict[str, s
     )
     brute = {a["group"]["source.ip"] for a in alerts if a["rule"]["title"].startswith("SSH brute")}
     assert brute == expected_brute_force_sources(OPENSSH.read_text().splitlines())
+    # what govsec serve exports of it: every event processed, the rules, the open alerts
+    metrics = govsec("metrics", "--store", store, env=env, check=True).stdout
+    assert "govsec_detect_lag_events 0.0" in metrics
+    assert f"govsec_detect_rules_loaded {float(report['rules'])}" in metrics
+    assert "govsec_detect_rule_errors 0.0" in metrics
+    open_alerts = sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "govsec_alerts_open"
+        for sample in family.samples
+    )
+    assert open_alerts == len(alerts) > 0
     both = govsec("detect", "run", "--since", "1d", "--follow", "--store", store, env=env)
     assert both.returncode == 1 and "--since" in both.stderr
 
