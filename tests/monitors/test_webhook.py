@@ -8,9 +8,10 @@ import hashlib
 import hmac
 import json
 import logging
-import os
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from monitors.webhook import (
     load_dingtalk,
     markdown_escape,
 )
+from tests.conftest import as_nobody, require_root
 
 TOKEN = "tok3n-5ecret-4cce55"  # noqa: S105 - a test value
 SECRET = "SECf00dfeedc0ffee"  # noqa: S105 - a test value
@@ -334,22 +336,41 @@ def test_a_locked_store_is_a_503_and_the_retry_records(tmp_path: Path) -> None:
         assert receiver.handle(body(payload())) == (200, {"recorded": 1, "replays": 0})
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
-def test_a_read_only_store_is_a_503(tmp_path: Path) -> None:
-    path = tmp_path / "ro" / "notifications.db"
-    NotificationStore(path).close()
-    for name in path.parent.iterdir():
-        name.chmod(0o400)
-    path.parent.chmod(0o500)
+READ_ONLY_SCRIPT = """
+import json, pathlib, sys
+from monitors.webhook import NotificationStore, NotificationStoreError, WebhookReceiver
+folder = pathlib.Path(sys.argv[1])
+try:
+    store = NotificationStore(folder / "notifications.db")
+except NotificationStoreError as exc:
+    print(json.dumps(["refused", str(exc)]))
+else:
+    print(json.dumps(["answered", WebhookReceiver(store).handle((folder / "body").read_bytes())]))
+"""
+
+
+def test_a_store_it_may_not_write_is_refused_or_a_503() -> None:
+    """As a user who may read the store but not write it (root may write anything)."""
+    require_root()
+    folder = Path(tempfile.mkdtemp(prefix="govsec-ro-"))
     try:
-        try:
-            opened = NotificationStore(path)
-        except NotificationStoreError:
-            return  # refused at open: govsec serve does not start, which is as clear
-        status, _ = WebhookReceiver(opened).handle(body(payload()))
-        assert status == 503
+        folder.chmod(0o755)
+        path = folder / "notifications.db"
+        NotificationStore(path).close()
+        path.chmod(0o644)
+        (folder / "body").write_bytes(body(payload()))
+        (folder / "body").chmod(0o644)
+        result = as_nobody("-c", READ_ONLY_SCRIPT, str(folder))
+        assert result.returncode == 0, result.stderr
+        verdict, detail = json.loads(result.stdout)
+        if verdict == "refused":  # govsec serve would not start, naming the store
+            assert str(path) in detail
+        else:
+            assert detail[0] == 503, detail
+        with NotificationStore(path) as store:
+            assert store.list() == []  # nothing half-written
     finally:
-        path.parent.chmod(0o700)
+        shutil.rmtree(folder)
 
 
 def test_a_store_that_cannot_be_made_says_where(tmp_path: Path) -> None:
