@@ -36,7 +36,9 @@ class RunRecord:
 
     @property
     def success(self) -> bool:
-        return not self.unreachable and self.failed == 0 and self.status == "successful"
+        """This host finished without a failed task. A run that "failed" because another
+        host did is a success here; one cut short (timeout, canceled) is not."""
+        return not self.unreachable and self.failed == 0 and self.status in ("successful", "failed")
 
 
 @dataclass(frozen=True)

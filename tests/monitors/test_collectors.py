@@ -201,8 +201,8 @@ def test_hardening_keeps_the_newest_run_and_check_run_per_host(
     assert set(read_records(sources.harden)) == {"web01", "db01"}
     registry = scrape(sources)
     assert value(registry, "govsec_harden_last_run_success", host="web01", level="3") == 0.0
-    # the run failed on web01, so db01's run counts as failed too: status is the run's
-    assert value(registry, "govsec_harden_last_run_success", host="db01", level="3") == 0.0
+    # the run failed because of web01; db01 finished every task
+    assert value(registry, "govsec_harden_last_run_success", host="db01", level="3") == 1.0
     assert value(registry, "govsec_harden_last_run_tasks", host="db01", outcome="changed") == 7.0
     assert value(registry, "govsec_harden_drift_tasks", host="db01", level="3") == 2.0
     assert value(registry, "govsec_harden_drift_tasks", host="web01", level="3") is None
@@ -212,8 +212,11 @@ def test_hardening_keeps_the_newest_run_and_check_run_per_host(
     )
     good = HardenRun("id3", "art", 3, False, "successful", 0, [HostSummary("web01", ok=54)])
     record_run(tmp_path, good, finished=3000.0)
+    cut = HardenRun("id4", "art", 3, False, "timeout", 1, [HostSummary("db01", ok=20)])
+    record_run(tmp_path, cut, finished=4000.0)
     registry = scrape(sources)
     assert value(registry, "govsec_harden_last_run_success", host="web01", level="3") == 1.0
+    assert value(registry, "govsec_harden_last_run_success", host="db01", level="3") == 0.0
     assert value(registry, "govsec_harden_drift_tasks", host="db01", level="3") == 2.0
 
 
