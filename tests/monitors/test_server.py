@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gzip
 import hashlib
 import ipaddress
 import json
@@ -23,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
@@ -32,6 +34,7 @@ from monitors.server import (
     BasicAuth,
     ServeError,
     Server,
+    SharedExposition,
     load_web_config,
     make_app,
 )
@@ -319,3 +322,46 @@ def test_metrics_prints_or_writes_a_textfile(tree: Sources, tmp_path: Path) -> N
     assert not list(target.parent.glob("*.tmp*")), "written atomically, nothing left behind"
     wrong = govsec("metrics", "--textfile", str(tmp_path / "govsec.txt"), env=home(tmp_path))
     assert wrong.returncode != 0 and ".prom" in wrong.stderr
+
+
+class Slow:
+    """A collector that counts its collections and takes a while, like a large site's."""
+
+    def __init__(self) -> None:
+        self.collections = 0
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        self.collections += 1
+        time.sleep(0.3)
+        gauge = GaugeMetricFamily("govsec_build_info", "h", labels=["version"])
+        gauge.add_metric([str(self.collections)], 1.0)
+        return [gauge]
+
+
+def test_concurrent_scrapes_share_one_collection_then_it_expires() -> None:
+    slow = Slow()
+    registry = CollectorRegistry()
+    registry.register(slow)  # type: ignore[arg-type]
+    now = [0.0]
+    shared = SharedExposition(registry, share_for=1.0, clock=lambda: now[0])
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        bodies = set(pool.map(lambda _: shared.render("", gzipped=False)[0], range(20)))
+    assert slow.collections == 1 and len(bodies) == 1
+    now[0] = 0.9
+    assert shared.render("", gzipped=False)[0] in bodies  # still shared
+    now[0] = 2.0
+    assert b'version="2"' in shared.render("", gzipped=False)[0]  # built anew
+    assert slow.collections == 2
+
+
+def test_metrics_negotiate_openmetrics_and_gzip(server: Server) -> None:
+    status, body = get(
+        f"{server.url}/metrics",
+        headers={
+            "Accept": "application/openmetrics-text; version=1.0.0",
+            "Accept-Encoding": "gzip",
+        },
+    )
+    assert status == 200
+    text = gzip.decompress(body).decode()
+    assert text.rstrip().endswith("# EOF") and "govsec_collector_up" in text
