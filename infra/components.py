@@ -304,6 +304,7 @@ class SecurityManagementZone(pulumi.ComponentResource):
                 tags=tags,
                 parent=self,
             )
+        self.services = self._services(za)
         self.register_outputs(
             {
                 **_zone_outputs(self.parts),
@@ -312,6 +313,38 @@ class SecurityManagementZone(pulumi.ComponentResource):
             }
         )
 
+    def _services(self, za: ZoneArgs) -> list[pulumi.CustomResource]:
+        """An instance for each service the cloud has no managed form of (SIEM everywhere; log
+        audit where there is no log store), unless the topology declares a host for it."""
+        topo, p = za.topology, za.provider
+        declared = {h.name for h in za.zone.hosts}
+        used = {str(h.ip) for h in za.zone.hosts}
+        if self.bastion is not None:
+            used.add(self.bastion.private_ip)
+        made: list[pulumi.CustomResource] = []
+        subnet = next(iter(self.parts.subnets.values()))
+        for service in topo.management.services:
+            name = service.replace("_", "-")
+            if service in ("bastion", "kms") or any(h.startswith(name) for h in declared):
+                continue
+            if service == "log_audit" and "log_store" not in p.not_offered:
+                continue  # the log store is the log audit
+            ip = _free_ip(subnet.cidr, used)
+            used.add(ip)
+            made.append(
+                p.host(
+                    name,
+                    net=self.parts.net,
+                    subnet=subnet,
+                    group=self.parts.group,
+                    ip=ip,
+                    key=za.key,
+                    tags={**self.parts.tags, "service": service},
+                    parent=self,
+                )
+            )
+        return made
+
 
 def _free_ip(cidr: str, used: set[str]) -> str:
     net = ipaddress.ip_network(cidr)
@@ -319,7 +352,7 @@ def _free_ip(cidr: str, used: set[str]) -> str:
         ip = str(net.network_address + offset)
         if ip not in used:
             return ip
-    raise ValueError(f"no free address for the bastion in {cidr}")
+    raise ValueError(f"no free address left in {cidr}")
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def evaluate_host(
     checks = [run_check(check, facts, level, evaluators) for check in catalog.checks_at(level)]
     by_id = {result.check_id: result for result in checks}
     controls = []
-    for control in catalog.controls_at(level):
+    for control in catalog.controls_at(level, scope="host"):
         mine = [by_id[c.id] for c in catalog.checks_of(control.id, level)]
         verdict = control_verdict(control, mine)
         controls.append(ControlResult(control.id, verdict, [r.check_id for r in mine]))

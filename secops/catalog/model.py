@@ -6,6 +6,11 @@ with its clause for level 2 (7.1.x) and level 3 (8.1.x). A **check** is one tech
 ``secops.audit.checks``, its test's name and its Ansible tag. Controls no machine can judge
 are ``manual`` and say what evidence the assessor attaches.
 
+A control's ``scope`` says who judges it: ``host`` controls are judged on a server by the
+audit's checks; ``cloud`` controls (安全通信网络, 安全区域边界, the cloud extension) are judged on
+a landing-zone plan by the cloud policies of ``infra.policies``, which carry the same ids. Host
+audits and reports only ever see ``host`` controls (``Catalog.controls_at`` filters by scope).
+
 Files: ``controls.yaml`` and ``checks/*.yaml`` beside this module. A bad entry fails at load,
 naming the file, the entry and the field.
 """
@@ -32,6 +37,7 @@ from secops.errors import GovsecError
 
 HERE = Path(__file__).parent
 Level = Literal[2, 3]
+Scope = Literal["host", "cloud"]
 LEVELS: tuple[int, ...] = (2, 3)
 
 
@@ -65,6 +71,9 @@ class Control(BaseModel):
     # manual: what the assessor must attach (validated even when absent)
     evidence: Localized | None = Field(default=None, validate_default=True)
     reference: str = Field(min_length=1)  # where the clause letter was confirmed
+    scope: Scope = "host"
+    """Who judges the control: ``host`` (the audit's checks on a server) or ``cloud`` (the
+    landing-zone policies of ``infra.policies`` on a plan); host audits see only ``host``."""
 
     @property
     def levels(self) -> tuple[int, ...]:
@@ -118,8 +127,19 @@ class Catalog:
     checks: dict[str, Check]
     version: str  # sha256 prefix over every catalog file
 
-    def controls_at(self, level: int) -> list[Control]:
-        return [c for c in self.controls.values() if level in c.clauses]
+    def controls_at(self, level: int, scope: Scope | None = "host") -> list[Control]:
+        """The controls that exist at ``level``, in catalog order.
+
+        Args:
+            level: 2 or 3.
+            scope: only controls of this scope; ``host`` by default, so host audits and their
+                reports never list cloud controls; ``None`` for every control.
+        """
+        return [
+            c
+            for c in self.controls.values()
+            if level in c.clauses and (scope is None or c.scope == scope)
+        ]
 
     def checks_at(self, level: int) -> list[Check]:
         return [c for c in self.checks.values() if level in c.levels]

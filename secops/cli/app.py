@@ -19,6 +19,7 @@ from secops.cli import alerts as alerts_cli
 from secops.cli import audit as audit_cli
 from secops.cli import detect as detect_cli
 from secops.cli import harden as harden_cli
+from secops.cli import infra as infra_cli
 from secops.cli import inventory as inventory_cli
 from secops.cli import lab as lab_cli
 from secops.cli import report as report_cli
@@ -65,6 +66,7 @@ def build_app() -> typer.Typer:
     app.add_typer(siem_cli.build(), name="siem")
     app.add_typer(alerts_cli.build(), name="alerts")
     app.add_typer(detect_cli.build(), name="detect")
+    app.add_typer(infra_cli.build(), name="infra")
     app.add_typer(inventory_cli.build(), name="inventory")
     serve_cli.register_commands(app)
     return app

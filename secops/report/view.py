@@ -263,7 +263,7 @@ def _totals(run: AuditRun, catalog: Catalog) -> Totals:
             verdicts[control.verdict] += 1
         for status, count in host.counts().items():
             statuses[status] += count
-    manual = sum(1 for c in catalog.controls_at(run.level) if c.kind == "manual")
+    manual = sum(1 for c in catalog.controls_at(run.level, scope="host") if c.kind == "manual")
     return Totals(
         hosts=len(run.hosts),
         reachable=sum(1 for h in run.hosts if h.reachable),
@@ -275,7 +275,7 @@ def _totals(run: AuditRun, catalog: Catalog) -> Totals:
 
 def _control_ids(run: AuditRun, catalog: Catalog) -> list[str]:
     """The level's controls in catalog order, then any the results name that the catalog lacks."""
-    ids = [c.id for c in catalog.controls_at(run.level)]
+    ids = [c.id for c in catalog.controls_at(run.level, scope="host")]
     seen = set(ids)
     for host in run.hosts:
         for result in host.controls:
