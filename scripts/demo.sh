@@ -16,7 +16,7 @@ trap cleanup EXIT
 
 step "0. The landing zone, offline: a 5-department provincial cloud planned under Pulumi's mocks, the 20 MLPS cloud policies checked"
 govsec infra plan --topology infra/topologies/province.yaml --format json \
-  | python3 -c 'import json, sys; p = json.load(sys.stdin); print(f"{p[\"resources\"]} resources on {p[\"provider\"]}, {len(p[\"zone_graph\"])} allowed flows (default deny)")'
+  | python3 -c 'import json, sys; p = json.load(sys.stdin); print(p["resources"], "resources on", p["provider"] + ",", len(p["zone_graph"]), "allowed flows (default deny)")'
 govsec infra check --topology infra/topologies/province.yaml
 govsec infra check --topology infra/topologies/province.yaml --provider openstack
 
