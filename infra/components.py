@@ -177,6 +177,7 @@ def _build_zone(owner: pulumi.ComponentResource, args: ZoneArgs) -> ZoneParts:
                 key=args.key,
                 tags=tags,
                 parent=owner,
+                public=h.public,
             )
         )
     return parts

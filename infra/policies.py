@@ -872,6 +872,8 @@ def check_acls_and_groups(resources: Sequence[Resource], ctx: Context) -> Iterat
     names = {r.props.get("name") for r in index.of(A_SG, O_SG)}
     for inst in index.of(*INSTANCES, A_BASTION):
         groups = inst.props.get("securityGroups") or inst.props.get("securityGroupIds")
+        if not groups and inst.type == O_VM:  # attached through ports: the ports' groups count
+            groups = _port_groups(index, inst)
         if not isinstance(groups, list) or not groups:
             yield v(inst, f"{inst.name}: no security group of its own")
             continue
@@ -880,6 +882,22 @@ def check_acls_and_groups(resources: Sequence[Resource], ctx: Context) -> Iterat
             name = target.props.get("securityGroupName") if target is not None else g
             if str(name).lower() == "default" or (inst.type == O_VM and g not in names):
                 yield v(inst, f"{inst.name}: security group {g!r} is the default or unknown")
+
+
+def _port_groups(index: Index, inst: Resource) -> list[Any]:
+    """The security groups (by name, as instances name theirs) of the ports an OpenStack
+    instance is attached through; an id that names no group is kept, and reported unknown."""
+    found: list[Any] = []
+    networks = inst.props.get("networks")
+    for network in networks if isinstance(networks, list) else []:
+        port = index.ref(network.get("port")) if isinstance(network, dict) else None
+        if port is None or port.type != O_PORT:
+            continue
+        groups = port.props.get("securityGroupIds")
+        for g in groups if isinstance(groups, list) else []:
+            group = index.ref(g)
+            found.append(group.props.get("name") if group is not None and group.type == O_SG else g)
+    return found
 
 
 def _serves(index: Index, table: Resource) -> str:

@@ -667,8 +667,9 @@ class AliCloudProvider:
         key: KeyRef | None,
         tags: Tags,
         parent: pulumi.Resource,
+        public: bool = False,
     ) -> pulumi.CustomResource:
-        return ali.ecs.Instance(
+        instance = ali.ecs.Instance(
             name,
             instance_name=name,
             host_name=name,
@@ -687,6 +688,24 @@ class AliCloudProvider:
             volume_tags=dict(tags),
             opts=self._opts(parent),
         )
+        if public:
+            eip = ali.ecs.EipAddress(
+                f"{name}-eip",
+                address_name=f"{name}-eip",
+                internet_charge_type="PayByTraffic",
+                bandwidth="10",
+                description=describe(tags, f"public address of {name}"),
+                tags=dict(tags),
+                opts=self._opts(parent),
+            )
+            ali.ecs.EipAssociation(
+                f"{name}-eip",
+                allocation_id=eip.id,
+                instance_id=instance.id,
+                instance_type="EcsInstance",
+                opts=self._opts(parent),
+            )
+        return instance
 
     def department(self, dept: str, *, tags: Tags, parent: pulumi.Resource) -> None:
         """One account: departments are separated by VPCs and tags (no project resource)."""

@@ -346,8 +346,11 @@ class Provider(Protocol):
         key: KeyRef | None,
         tags: Tags,
         parent: pulumi.Resource,
+        public: bool = False,
     ) -> pulumi.CustomResource:
-        """An instance placeholder for a declared host (inventory), disks with ``key``."""
+        """An instance placeholder for a declared host (inventory), disks with ``key``; with
+        ``public``, a public address bound to it (EIP / floating IP) — the topology allows
+        that in the DMZ only, and policy 6 catches it anywhere else."""
         ...
 
 

@@ -596,5 +596,39 @@ class OpenStackProvider:
         key: KeyRef | None,
         tags: Tags,
         parent: pulumi.Resource,
+        public: bool = False,
     ) -> pulumi.CustomResource:
-        return self._instance(name, net=net, ip=ip, group=group, tags=tags, parent=parent)
+        if not public:
+            return self._instance(name, net=net, ip=ip, group=group, tags=tags, parent=parent)
+        # a floating IP binds to a port: the host gets its own, with its address and group
+        port = os_.networking.Port(
+            f"{name}-port",
+            name=f"{name}-port",
+            network_id=net.id,
+            fixed_ips=[os_.networking.PortFixedIpArgs(subnet_id=subnet.id, ip_address=ip)],
+            security_group_ids=[group.id],
+            description=describe(tags, f"port of {name}"),
+            tags=_taglist(tags),
+            opts=self._opts(parent),
+        )
+        instance = os_.compute.Instance(
+            name,
+            name=name,
+            image_name=self.image_name,
+            flavor_name=self.flavor_name,
+            networks=[os_.compute.InstanceNetworkArgs(port=port.id)],
+            metadata=dict(tags),
+            tags=_taglist(tags),
+            opts=self._opts(parent),
+        )
+        fip = os_.networking.FloatingIp(
+            f"{name}-fip",
+            pool=self.pool,
+            description=describe(tags, f"public address of {name}"),
+            tags=_taglist(tags),
+            opts=self._opts(parent),
+        )
+        os_.networking.FloatingIpAssociate(
+            f"{name}-fip", floating_ip=fip.address, port_id=port.id, opts=self._opts(parent)
+        )
+        return instance
