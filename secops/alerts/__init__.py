@@ -13,7 +13,6 @@ User documentation: docs/alerts.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from secops.alerts.model import (
     LIVE,
@@ -53,20 +52,21 @@ def open_alert_store(url: str | None, *, environ: Mapping[str, str] | None = Non
             nothing govsec knows.
         StoreUnavailable: the file cannot be opened.
     """
-    from secops.store import default_path
-    from secops.store.base import redact
+    from secops.store import sqlite_path
+    from secops.store.base import StoreError, redact
 
-    if not url or url == "sqlite://":
-        return AlertStore(default_path(environ))
-    if url.startswith("sqlite://"):
-        return AlertStore(Path(url.removeprefix("sqlite://")).expanduser())
-    if url.startswith(("http://", "https://")):
+    try:
+        path = sqlite_path(url, environ=environ)
+    except StoreError:
         raise AlertError(
-            f"alerts are kept in the SQLite store for now, and {redact(url)!r} is Elasticsearch",
+            f"unknown store URL {redact(str(url))!r}",
+            hint="use sqlite:///path/to/events.db, or leave it unset for the default",
+        ) from None
+    if path is None:
+        raise AlertError(
+            f"alerts are kept in the SQLite store for now, and {redact(str(url))!r}"
+            " is Elasticsearch",
             hint="pass --store sqlite:///path/to/events.db (or leave it unset for the default)"
             " to the alert and detect commands",
         )
-    raise AlertError(
-        f"unknown store URL {redact(url)!r}",
-        hint="use sqlite:///path/to/events.db, or leave it unset for the default",
-    )
+    return AlertStore(path)

@@ -80,7 +80,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "按接收时间倒序列出 Alertmanager 发送到 govsec serve 告警接收端的通知。",
     },
     "alerts.opt.store_path": {
-        "en": "The notification store (default: <data>/serve/notifications.db).",
+        "en": "The notification store (default: serve.notifications, else"
+        " <data>/serve/notifications.db).",
         "zh": "通知存储文件(默认:<数据目录>/serve/notifications.db)。",
     },
     "alerts.notifications.title": {
@@ -380,9 +381,9 @@ def build() -> typer.Typer:
         limit: int = typer.Option(100, "--limit", min=1, max=100_000),
         output_format: Format = format_opt,
     ) -> None:
-        from secops.config import data_dir
+        from secops.cli.serve import notifications_path
 
-        path = store_path or data_dir() / "serve" / "notifications.db"
+        path = notifications_path(store_path)
         found = _notifications(path, limit)
         if output_format is Format.json:
             _json([row.as_dict() for row in found])

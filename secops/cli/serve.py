@@ -21,6 +21,7 @@ from secops.i18n import Lang, register, t
 if TYPE_CHECKING:
     from monitors.collectors import Sources
     from monitors.webhook import NotificationStore
+    from secops.settings import ServeSettings
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -88,30 +89,35 @@ STORE_HELP = "sqlite:///path/events.db or http(s)://elasticsearch:9200 (default:
 
 
 def sources(
-    store: str | None, audits: Path | None, notifications: NotificationStore | None = None
+    store: str | None,
+    audits: Path | None,
+    settings: ServeSettings,
+    notifications: NotificationStore | None = None,
 ) -> Sources:
-    """Where the collectors read, from the flags, the environment and govsec.yaml."""
+    """Where the collectors read, from the flags and the ``serve:`` settings."""
     from monitors.collectors import Sources
-    from secops.config import load_settings
-    from secops.ingest.status import status_path, url_is_remote
-    from secops.store import default_path
+    from secops.ingest.status import status_path
+    from secops.store import sqlite_path
 
     url = store_url(store)
-    settings = load_settings().serve
-    store_path: Path | None = None
-    if not url_is_remote(url):
-        store_path = (
-            default_path()
-            if not url or url == "sqlite://"
-            else Path(url.removeprefix("sqlite://")).expanduser()
-        )
     return Sources(
         audits=audits or settings.audits or data_dir() / "audits",
         harden=data_dir() / "harden" / "hosts.json",
-        store=store_path,
+        store=sqlite_path(url),  # None: Elasticsearch, whose own monitoring shows the store
         listener=status_path(url),
         notifications=notifications,
     )
+
+
+def notifications_path(flag: Path | None, settings: ServeSettings | None = None) -> Path:
+    """The webhook's store: the flag, else ``serve.notifications``, else the data dir's."""
+    if flag is not None:
+        return flag
+    if settings is None:
+        from secops.config import load_settings
+
+        settings = load_settings().serve
+    return settings.notifications or data_dir() / "serve" / "notifications.db"
 
 
 def register_commands(app: typer.Typer) -> None:
@@ -176,10 +182,10 @@ def serve(
             ca_file=settings.dingtalk_ca_file,
         ),
     )
-    path = notifications or settings.notifications or data_dir() / "serve" / "notifications.db"
+    path = notifications_path(notifications, settings)
     with NotificationStore(path) as store_of_notifications:
         registry = CollectorRegistry()
-        registry.register(GovsecCollector(sources(store, audits, store_of_notifications)))
+        registry.register(GovsecCollector(sources(store, audits, settings, store_of_notifications)))
         receiver = WebhookReceiver(store_of_notifications, [forwarder] if forwarder else [])
         server = Server(host, port, make_app(registry, receiver, auth=auth), tls)
         stop = threading.Event()
@@ -207,18 +213,15 @@ def metrics(
     from monitors.webhook import NotificationStore
     from secops.config import load_settings
 
-    path = (
-        notifications
-        or load_settings().serve.notifications
-        or data_dir() / "serve" / "notifications.db"
-    )
+    settings = load_settings().serve
+    path = notifications_path(notifications, settings)
     if textfile is not None and textfile.suffix != ".prom":
         raise ServeCliError(t("metrics.bad_textfile", path=textfile))
     # the webhook's store is read only if it exists: metrics never create anything
     store_of_notifications = NotificationStore(path) if path.is_file() else None
     try:
         registry = CollectorRegistry()
-        registry.register(GovsecCollector(sources(store, audits, store_of_notifications)))
+        registry.register(GovsecCollector(sources(store, audits, settings, store_of_notifications)))
         if textfile is None:
             out.file.write(generate_latest(registry).decode())
         else:

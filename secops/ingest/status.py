@@ -62,21 +62,13 @@ def status_path(store_url: str | None) -> Path:
     Beside a SQLite store (``events.db`` -> ``events.listen.json``), so two listeners with two
     stores never share one; for Elasticsearch, under the data dir, named by the URL's hash.
     """
-    from secops.store import default_path
+    from secops.store import sqlite_path
 
-    if not url_is_remote(store_url):
-        path = (
-            default_path()
-            if not store_url or store_url == "sqlite://"
-            else Path(store_url.removeprefix("sqlite://")).expanduser()
-        )
+    path = sqlite_path(store_url)
+    if path is not None:
         return path.with_name(f"{path.stem}.listen.json")
     digest = hashlib.sha256((store_url or "").encode()).hexdigest()[:12]
     return config.data_dir() / "siem" / f"listen-{digest}.json"
-
-
-def url_is_remote(store_url: str | None) -> bool:
-    return bool(store_url) and str(store_url).startswith(("http://", "https://"))
 
 
 def write_status(path: Path, status: ListenStatus) -> None:

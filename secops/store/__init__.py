@@ -40,6 +40,7 @@ __all__ = [
     "default_path",
     "open_store",
     "purge_cutoff",
+    "sqlite_path",
 ]
 
 
@@ -60,14 +61,27 @@ def open_store(url: str | None = None, *, environ: Mapping[str, str] | None = No
     """
     from secops.store.sqlite import SqliteStore  # sqlite3 and orjson only when a store opens
 
-    if not url or url == "sqlite://":
-        return SqliteStore(default_path(environ))
-    if url.startswith("sqlite://"):
-        return SqliteStore(Path(url.removeprefix("sqlite://")).expanduser())
-    if url.startswith(("http://", "https://")):
-        from secops.store.elasticsearch import ElasticsearchStore
+    path = sqlite_path(url, environ=environ)
+    if path is not None:
+        return SqliteStore(path)
+    from secops.store.elasticsearch import ElasticsearchStore
 
-        return ElasticsearchStore(url, spool_dir=config.data_dir(environ) / "siem" / "spool")
+    return ElasticsearchStore(str(url), spool_dir=config.data_dir(environ) / "siem" / "spool")
+
+
+def sqlite_path(url: str | None, *, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The SQLite file a store URL names (``None``, ``""``, ``sqlite://``: the default one);
+    None when it names Elasticsearch.
+
+    Raises:
+        StoreError: the URL's scheme is unknown.
+    """
+    if not url or url == "sqlite://":
+        return default_path(environ)
+    if url.startswith("sqlite://"):
+        return Path(url.removeprefix("sqlite://")).expanduser()
+    if url.startswith(("http://", "https://")):
+        return None
     raise StoreError(
         f"unknown store URL {redact(url)!r}",
         hint="use sqlite:///path/to/events.db or http(s)://host:9200 (Elasticsearch)",
