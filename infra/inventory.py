@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import shlex
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from infra.topology import HOST_PATTERN, ID_PATTERN, SUBNET_PATTERN, field_path
+from secops import files
 from secops.errors import GovsecError
 
 SHARED = "shared"  # ``dept`` of hosts in the shared zones (dmz, extranet edge, management)
@@ -224,17 +223,6 @@ def write_atomic(path: Path, text: str) -> None:
         InventoryError: the folder cannot be created or written.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        files.write_atomic(path, text)
     except OSError as exc:
-        raise InventoryError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InventoryError(f"{path}: cannot write: {exc.strerror or exc}") from exc

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from secops.files import write_atomic
 from secops.harden.runner import HardenRun
 
 FILE = "hosts.json"
@@ -84,12 +84,9 @@ def record_run(data: Path, run: HardenRun, *, finished: float | None = None) -> 
             records[host.name] = (
                 HostRecord(old.applied, entry) if run.check else HostRecord(entry, old.checked)
             )
-        temporary = path.with_name(f".{FILE}.{os.getpid()}.tmp")
-        temporary.write_text(
-            json.dumps({name: asdict(r) for name, r in sorted(records.items())}, indent=1),
-            encoding="utf-8",
+        write_atomic(
+            path, json.dumps({name: asdict(r) for name, r in sorted(records.items())}, indent=1)
         )
-        temporary.replace(path)
 
 
 def read_records(path: Path) -> dict[str, HostRecord]:

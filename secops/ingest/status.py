@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from secops import config
+from secops.files import write_atomic
 from secops.ingest.pipeline import MAX_HOSTS, Counters
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,8 @@ def status_path(store_url: str | None) -> Path:
 
 def write_status(path: Path, status: ListenStatus) -> None:
     """Replace ``path`` with ``status`` atomically (readers never see half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(asdict(status), sort_keys=True), encoding="utf-8")
-    temporary.replace(path)
+    # rewritten every 5 s and stale after 30 s anyway: no fsync each time
+    write_atomic(path, json.dumps(asdict(status), sort_keys=True), sync=False)
 
 
 def read_status(path: Path) -> ListenStatus | None:

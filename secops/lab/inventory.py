@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from secops.files import write_atomic
 from secops.lab.base import ADMIN_USER
 
 HEADER = "# Written by `govsec lab up`; rewritten on every run, removed by `govsec lab down`.\n"
@@ -70,12 +71,12 @@ def write(
             },
         }
     }
-    _atomic(target.inventory, HEADER + yaml.safe_dump(inventory, sort_keys=False))
+    write_atomic(target.inventory, HEADER + yaml.safe_dump(inventory, sort_keys=False))
     lines = []
     for host in hosts:
         key_type, key_data = host.host_key.split()[:2]
         lines.append(f"{host.name},{host.address} {key_type} {key_data}\n")
-    _atomic(target.known_hosts, HEADER + "".join(lines))
+    write_atomic(target.known_hosts, HEADER + "".join(lines))
     blocks = [HEADER.rstrip("\n") + f"\n# Use: ssh -F {target.ssh_config.absolute()} HOST\n"]
     for host in hosts:
         blocks.append(
@@ -87,15 +88,9 @@ def write(
             f'  UserKnownHostsFile "{known}"\n'
             "  StrictHostKeyChecking yes\n"
         )
-    _atomic(target.ssh_config, "\n".join(blocks))
+    write_atomic(target.ssh_config, "\n".join(blocks))
 
 
 def remove(target: InventoryFiles) -> None:
     for path in target.all():
         path.unlink(missing_ok=True)
-
-
-def _atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import orjson
 from elastic_transport import NodeConfig, Transport, TransportError
 
+from secops.files import write_atomic
 from secops.store.base import (
     RETENTION_DAYS,
     Event,
@@ -394,7 +395,7 @@ class ElasticsearchStore:
                         total.pending = part.pending
                         return total  # the offset stays: done items answer 409 next time
                     offset += sum(len(line) for line in lines)
-                    _write_atomic(self._offset, str(offset))
+                    write_atomic(self._offset, str(offset))
             # all sent; appenders wait on the lock we hold. The offset goes first: a crash
             # in between replays the file once more (409s), never skips what comes next
             self._offset.unlink(missing_ok=True)
@@ -600,15 +601,6 @@ def _buckets(agg: Any) -> dict[str, int]:
     if not isinstance(agg, dict):
         return {}
     return {str(b["key"]): int(b["doc_count"]) for b in agg.get("buckets", [])}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_suffix(".tmp")
-    with temp.open("w") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    temp.replace(path)
 
 
 def _policy(days: int) -> dict[str, Any]:
