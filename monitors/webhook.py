@@ -42,6 +42,7 @@ import apsw
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secops.errors import GovsecError
+from secops.files import read_secret
 from secops.store.base import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -962,26 +963,6 @@ class DingTalkSettings:
     timeout: float = 5.0
 
 
-def _secret_file(path: Path, what: str) -> str:
-    """The first line of ``path``, refused when group or others may read or write it."""
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise WebhookError(
-                f"the DingTalk {what} file {path} is open to group or others (mode {mode:04o})",
-                hint=f"it holds a secret: chmod 600 {path}",
-            )
-        lines = path.read_text(encoding="utf-8").strip().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WebhookError(
-            f"cannot read the DingTalk {what} from {path}: {exc}",
-            hint="the file holds one line (mode 0600)",
-        ) from None
-    if not lines or not lines[0].strip():
-        raise WebhookError(f"the DingTalk {what} file {path} is empty")
-    return lines[0].strip()
-
-
 def load_dingtalk(
     environ: Mapping[str, str] | None = None, settings: DingTalkSettings | None = None
 ) -> DingTalkForwarder | None:
@@ -997,10 +978,10 @@ def load_dingtalk(
     settings = settings or DingTalkSettings()
     url = env.get(URL_ENV) or None
     if url is None and settings.url_file is not None:
-        url = _secret_file(settings.url_file, "robot URL")
+        url = read_secret(settings.url_file, "DingTalk robot URL", WebhookError)
     secret = env.get(SECRET_ENV) or None
     if secret is None and settings.secret_file is not None:
-        secret = _secret_file(settings.secret_file, "signing secret")
+        secret = read_secret(settings.secret_file, "DingTalk signing secret", WebhookError)
     if url is None:
         if secret is not None:
             raise WebhookError(

@@ -1,10 +1,13 @@
-"""Writing a file so that a reader sees the old content or the new, never half of either."""
+"""Files govsec writes whole (never half) and secret files it reads (never open to others)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from secops.errors import GovsecError
 
 
 def write_atomic(path: Path, text: str, *, mode: int = 0o644, sync: bool = True) -> None:
@@ -34,3 +37,32 @@ def write_atomic(path: Path, text: str, *, mode: int = 0o644, sync: bool = True)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def read_secret(path: Path, what: str, error: type[GovsecError] = GovsecError) -> str:
+    """The first line of a file holding a secret, refused when group or others may use it.
+
+    Args:
+        path: the file (one line: a password, a ``user:password``, a token URL).
+        what: what it holds, for messages ("DingTalk robot URL").
+        error: the error class to raise (the caller's package's).
+
+    Raises:
+        error: the file cannot be read, is open to group or others, or is empty.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise error(
+                f"the {what} file {path} is open to group or others (mode {mode:04o})",
+                hint=f"it holds a secret: chmod 600 {path}",
+            )
+        lines = path.read_text(encoding="utf-8").strip().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(
+            f"cannot read the {what} from {path}: {exc}",
+            hint="the file holds one line (mode 0600)",
+        ) from None
+    if not lines or not lines[0].strip():
+        raise error(f"the {what} file {path} is empty")
+    return lines[0].strip()

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secops.alerts.model import Alert, AlertError
+from secops.files import read_secret
 from secops.store.base import redact
 
 if TYPE_CHECKING:
@@ -154,18 +155,13 @@ def load_auth(
     """Basic-auth credentials ``user:password`` from $GOVSEC_ALERTMANAGER_AUTH or a file.
 
     Raises:
-        AlertmanagerError: the file cannot be read, or holds no ``user:password`` line.
+        AlertmanagerError: the file cannot be read, is open to group or others, or holds no
+            ``user:password`` line.
     """
     env = os.environ if environ is None else environ
     text, source = env.get(AUTH_ENV), AUTH_ENV
     if not text and auth_file is not None:
-        try:
-            text = auth_file.read_text(encoding="utf-8").strip().splitlines()[0]
-        except (OSError, UnicodeDecodeError, IndexError) as exc:
-            raise AlertmanagerError(
-                f"cannot read Alertmanager credentials from {auth_file}: {exc}",
-                hint="the file holds one line user:password (mode 0600)",
-            ) from None
+        text = read_secret(auth_file, "Alertmanager credentials", AlertmanagerError)
         source = str(auth_file)
     if not text:
         return None

@@ -157,6 +157,9 @@ def test_alertname_falls_back_to_the_rule_id_for_a_title_without_latin_letters()
 def test_credentials_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "am.auth"
     secret.write_text("govsec:s3cret\n")
+    with pytest.raises(AlertmanagerError, match="open to group or others"):
+        load_auth(secret, {})  # a credentials file others may read is refused
+    secret.chmod(0o600)
     assert load_auth(secret, {}) == ("govsec", "s3cret")
     assert load_auth(secret, {"GOVSEC_ALERTMANAGER_AUTH": "a:b"}) == ("a", "b")
     assert load_auth(None, {}) is None
