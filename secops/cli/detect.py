@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-HEARTBEAT = 60.0  # seconds between "still running" notes of detect run --follow (metrics)
+HEARTBEAT = 60.0  # seconds between "still running" notes of detect run (govsec serve's metrics)
 
 MESSAGES: dict[str, dict[str, str]] = {
     "detect.help": {
@@ -370,25 +370,21 @@ def _run(
             # for govsec serve's govsec_detect_* metrics; the lag itself is read from the store
             alerts.save_state(STATUS_KEY, json.dumps({**status, "updated": time.time()}).encode())
 
-        def on_batch(report: RunReport) -> None:
-            note()
-            if not quiet:
-                _progress(report)
-
         def heartbeat() -> None:
-            # a quiet store is not a stalled detector: --follow says it is alive every minute
+            # every minute while it runs, not every batch: a quiet store (--follow) or a long
+            # rescan is not a stalled detector, and 10 batches a second need no extra write each
             while not stop.wait(HEARTBEAT):
                 with suppress(StoreError):
                     note()
 
         note()
         beating = threading.Thread(target=heartbeat, name="detect-heartbeat", daemon=True)
-        if follow:
-            beating.start()
-        with _delivering(url, client, stop, delivery), _signals(stop, follow):
-            report = runner.run(follow=follow, stop=stop, on_batch=on_batch)
-        stop.set()
-        if beating.is_alive():
+        beating.start()
+        try:
+            with _delivering(url, client, stop, delivery), _signals(stop, follow):
+                report = runner.run(follow=follow, stop=stop, on_batch=None if quiet else _progress)
+        finally:
+            stop.set()
             beating.join()
         if client is not None:  # one last pass, so a one-off run leaves nothing behind
             last = deliver(alerts, client)
