@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -29,6 +29,7 @@ from prometheus_client.registry import Collector
 
 from monitors.metrics import BY_NAME, COLLECTORS
 from secops import __version__
+from secops.store.sqlite import store_size
 
 if TYPE_CHECKING:
     from monitors.webhook import NotificationStore
@@ -275,7 +276,7 @@ class GovsecCollector(Collector):
         for dataset, n in sorted(counts, key=lambda row: str(row[0])):
             stored.add_metric([dataset or "none"], n)
         size = family("govsec_siem_store_size_bytes")
-        size.add_metric([], _size(self.sources.store))
+        size.add_metric([], store_size(self.sources.store))
         families += [store_up, stored, size]
         if newest is not None:
             newest_family = family("govsec_siem_newest_event_timestamp_seconds")
@@ -455,11 +456,3 @@ def _value(db: apsw.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
 def _has_table(db: apsw.Connection, name: str) -> bool:
     row = _one(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
     return bool(row and row[0])
-
-
-def _size(path: Path) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        with suppress(FileNotFoundError):
-            total += path.with_name(path.name + suffix).stat().st_size
-    return total

@@ -475,13 +475,7 @@ class SqliteStore:
         )
 
     def _size(self) -> int:
-        size = 0
-        for suffix in ("", "-wal"):
-            try:
-                size += os.stat(f"{self.path}{suffix}").st_size  # noqa: PTH116 - str concat
-            except FileNotFoundError:
-                continue
-        return size
+        return store_size(self.path)
 
     def purge(self, before: datetime) -> int:
         """Delete events older than ``before``, in chunks; the number deleted.
@@ -539,6 +533,17 @@ class SqliteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def store_size(path: Path) -> int:
+    """Bytes a store takes on disk: its file and its write-ahead log."""
+    size = 0
+    for suffix in ("", "-wal"):
+        try:
+            size += os.stat(f"{path}{suffix}").st_size  # noqa: PTH116 - str concat
+        except FileNotFoundError:
+            continue
+    return size
 
 
 def stored_key(eid: str) -> bytes | str:
