@@ -19,6 +19,7 @@ negotiation, with three things added:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import ipaddress
@@ -181,7 +182,7 @@ class BasicAuth:
             return False
         hashed = self.users.get(user)
         if hashed is None:
-            bcrypt.checkpw(b"x", DUMMY_HASH)  # the same time for an unknown user
+            bcrypt.checkpw(b"x", _dummy_hash())  # the same time for an unknown user
             return False
         key = hashlib.sha256(f"{user}\0{password}\0{hashed}".encode()).digest()
         with self._lock:
@@ -196,7 +197,10 @@ class BasicAuth:
         return ok
 
 
-DUMMY_HASH = bcrypt.hashpw(b"govsec", bcrypt.gensalt(rounds=10))
+@functools.cache
+def _dummy_hash() -> bytes:
+    """A hash to check unknown users against (made once, when auth is first used)."""
+    return bcrypt.hashpw(b"govsec", bcrypt.gensalt(rounds=10))
 
 
 # -- the app -----------------------------------------------------------------------------------
