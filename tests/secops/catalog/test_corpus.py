@@ -100,6 +100,17 @@ def test_checks_and_evaluators_match_one_to_one() -> None:
     assert set(CATALOG.checks) == set(EVALUATORS)
 
 
+def test_each_evaluator_lives_in_the_module_named_like_its_catalog_file() -> None:
+    """A check's id finds its evaluator: checks/<family>.yaml -> secops/audit/checks/<family>.py."""
+    misplaced = []
+    for path in sorted((HERE / "checks").glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text()):
+            module = EVALUATORS[entry["id"]].__module__
+            if module != f"secops.audit.checks.{path.stem}":
+                misplaced.append(f"{entry['id']}: {module}")
+    assert not misplaced
+
+
 @pytest.mark.parametrize("check_id", sorted(CATALOG.checks))
 def test_every_check_has_passing_and_failing_cases(check_id: str) -> None:
     expected = {case["expect"] for case in cases_of(check_id)}

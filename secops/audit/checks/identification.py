@@ -1,0 +1,556 @@
+"""身份鉴别 (ce.ia.*): passwords, PAM, failed logins, sessions, SSH authentication.
+
+Each evaluator is registered under its check id in
+``secops/catalog/checks/identification.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from fnmatch import fnmatchcase
+
+from secops.audit.checks.base import (
+    LOGIN_DEFS,
+    OPENSSH_DEFAULTS,
+    SHADOW_SOURCE,
+    SSHD_CONFIG,
+    SSHD_DEFAULT_NOTE,
+    Outcome,
+    Params,
+    Range,
+    all_accounts,
+    as_int,
+    ev,
+    evaluator,
+    installed,
+    judge_choice,
+    judge_number,
+    listing,
+    module_lines,
+    na,
+    require_shadow,
+    rng,
+    service_state,
+    shell_assignments,
+    sshd_both,
+    sshd_choice,
+    sshd_settings,
+    verdict,
+    with_password,
+)
+from secops.audit.facts import Facts, PamLine, Setting
+from secops.audit.results import Evidence
+
+
+def login_defs_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
+    ok, found = judge_number(
+        facts.login_defs().get(key), LOGIN_DEFS, want, default, "shadow-utils default"
+    )
+    return verdict(ok, [found], f"{key} is not {want}")
+
+
+def pam_stack(facts: Facts, services: Sequence[str], kind: str) -> tuple[str, list[PamLine]]:
+    """The first PAM service of ``services`` that exists, and its lines of ``kind``."""
+    for service in services:
+        if facts.file(f"/etc/pam.d/{service}") is not None:
+            return service, [line for line in facts.pam(service) if line.kind == kind]
+    return services[0], []
+
+
+PASSWORD_STACKS = ("passwd", "common-password", "system-auth")
+
+
+AUTH_STACKS = (("sshd", "password-auth", "common-auth"), ("login", "system-auth", "common-auth"))
+
+
+def enforcing(line: PamLine) -> bool:
+    """A PAM line whose failure fails the stack (not optional or sufficient)."""
+    return line.control not in ("optional", "sufficient")
+
+
+def pam_setting(lines: Sequence[PamLine], key: str, conf: Mapping[str, Setting]) -> Setting | None:
+    """A module option: an argument on its PAM line wins over its configuration file."""
+    for line in lines:
+        value = line.arg(key)
+        if value is not None:
+            return Setting(value, line.source)
+    return conf.get(key)
+
+
+def pwquality_lines(facts: Facts) -> tuple[list[PamLine], Evidence]:
+    service, lines = pam_stack(facts, PASSWORD_STACKS, "password")
+    found = [line for line in module_lines(lines, "pam_pwquality.so") if enforcing(line)]
+    source = found[0].source if found else f"/etc/pam.d/{service}"
+    seen = " ".join((found[0].control, found[0].module, *found[0].args)) if found else "(absent)"
+    return found, ev(seen, source, "pam_pwquality.so required in the password stack")
+
+
+def pwquality_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
+    lines, module = pwquality_lines(facts)
+    if not lines:
+        return verdict(False, [module], f"pam_pwquality is not in the password stack: {key} unused")
+    setting = pam_setting(lines, key, facts.pwquality())
+    ok, found = judge_number(
+        setting, "/etc/security/pwquality.conf", want, default, "pam_pwquality default"
+    )
+    return verdict(ok, [module, found], f"pam_pwquality {key} is not {want}")
+
+
+def faillock_lines(facts: Facts) -> tuple[list[PamLine], list[Evidence]]:
+    """pam_faillock auth lines of the login stacks; every existing stack must call it."""
+    lines: list[PamLine] = []
+    evidence: list[Evidence] = []
+    for candidates in AUTH_STACKS:
+        service, stack = pam_stack(facts, candidates, "auth")
+        if not stack:
+            continue
+        found = module_lines(stack, "pam_faillock.so")
+        seen = listing([" ".join(line.args) or "(no options)" for line in found]) or "(absent)"
+        where = found[0].source if found else f"/etc/pam.d/{service}"
+        evidence.append(ev(seen, where, "pam_faillock.so preauth and authfail in the auth stack"))
+        if not found:
+            return [], evidence
+        lines += found
+    return lines, evidence
+
+
+def faillock_outcome(
+    facts: Facts, judge: Callable[[Setting | None], tuple[bool, Evidence]], what: str
+) -> Outcome:
+    lines, evidence = faillock_lines(facts)
+    if not evidence:
+        return verdict(False, [ev("(none)", "/etc/pam.d", "a login PAM stack")], "no login stack")
+    if not lines:
+        return verdict(False, evidence, f"pam_faillock is not in every login stack: {what} unused")
+    ok, found = judge(pam_setting(lines, what, facts.faillock_conf()))
+    return verdict(ok, [*evidence, found], f"pam_faillock {what} is not as required")
+
+
+def sshd_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
+    return sshd_both(
+        facts,
+        key,
+        lambda s, where: judge_number(s, where, want, default, SSHD_DEFAULT_NOTE),
+        f"sshd {key} is not {want}",
+    )
+
+
+_SSHD_TIME = re.compile(r"(?:([0-9]{1,9})([smhdwSMHDW]?))+")
+
+
+def sshd_seconds(text: str) -> int | None:
+    """An sshd time value (``90``, ``1m30s``) in seconds."""
+    text = text.strip()
+    if not _SSHD_TIME.fullmatch(text):
+        return None
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    return sum(int(n) * unit[u.lower()] for n, u in re.findall(r"([0-9]+)([a-zA-Z]?)", text))
+
+
+def sshd_algorithms(value: str, default: str) -> list[str]:
+    """An algorithm list, resolving OpenSSH's +append, -remove and ^prepend forms."""
+    value = value.strip()
+    base = [a for a in default.split(",") if a]
+    items = [a for a in value[1:].split(",") if a] if value[:1] in "+-^" and value else []
+    if value.startswith("+"):
+        return base + items
+    if value.startswith("^"):
+        return items + base
+    if value.startswith("-"):
+        return [a for a in base if not any(fnmatchcase(a, pattern) for pattern in items)]
+    return [a for a in value.split(",") if a]
+
+
+def strong_algorithms(facts: Facts, key: str, allowed: Sequence[str]) -> Outcome:
+    default = OPENSSH_DEFAULTS[key]
+    permitted = set(allowed)
+
+    def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
+        if setting is None:
+            offered, seen = sshd_algorithms(default, default), f"(not set: {SSHD_DEFAULT_NOTE})"
+        else:
+            offered, seen = sshd_algorithms(setting.value, default), setting.value
+            where = setting.source
+        weak = [a for a in offered if a not in permitted]
+        shown = f"weak: {listing(weak)}" if weak else (seen or "(empty)")
+        return not weak and bool(offered), ev(shown, where, f"only strong {key}")
+
+    return sshd_both(facts, key, judge, f"sshd offers weak {key}")
+
+
+@evaluator
+def pass_max_days(facts: Facts, params: Params) -> Outcome:
+    """PASS_MAX_DAYS between 1 and the maximum (99999, the default, means never)."""
+    return login_defs_number(facts, "PASS_MAX_DAYS", Range(1, int(params["max"])), 99999)
+
+
+@evaluator
+def pass_min_days(facts: Facts, params: Params) -> Outcome:
+    return login_defs_number(facts, "PASS_MIN_DAYS", rng(params), 0)
+
+
+@evaluator
+def pass_warn_age(facts: Facts, params: Params) -> Outcome:
+    return login_defs_number(facts, "PASS_WARN_AGE", rng(params), 7)
+
+
+@evaluator
+def password_ageing_existing(facts: Facts, params: Params) -> Outcome:
+    """Accounts with a password carry the ageing rules too (login.defs only applies to new ones)."""
+    limits = {
+        "max_days": Range(1, int(params["max_days"])),
+        "min_days": Range(int(params["min_days"]), None),
+        "warn_days": Range(int(params["warn_days"]), None),
+    }
+    offenders = []
+    for account in with_password(facts):
+        for name, want in limits.items():
+            value = getattr(account, name)
+            if value not in want:
+                offenders.append(f"{account.name} {name}={'' if value is None else value}")
+    expected = ", ".join(f"{name} {want}" for name, want in limits.items())
+    seen = listing(offenders) if offenders else "all accounts with a password comply"
+    return verdict(
+        not offenders,
+        [ev(seen, SHADOW_SOURCE, expected)],
+        "existing accounts keep weaker password ageing",
+    )
+
+
+@evaluator
+def pwquality_enabled(facts: Facts, params: Params) -> Outcome:
+    lines, module = pwquality_lines(facts)
+    return verdict(bool(lines), [module], "passwords are not checked by pam_pwquality")
+
+
+@evaluator
+def pwquality_minlen(facts: Facts, params: Params) -> Outcome:
+    return pwquality_number(facts, "minlen", rng(params), 8)
+
+
+@evaluator
+def pwquality_minclass(facts: Facts, params: Params) -> Outcome:
+    """minclass, or as many character classes made mandatory by negative credits."""
+    lines, module = pwquality_lines(facts)
+    if not lines:
+        return verdict(False, [module], "pam_pwquality is not in the password stack")
+    conf, need = facts.pwquality(), int(params["min"])
+    minclass = pam_setting(lines, "minclass", conf)
+    ok, found = judge_number(
+        minclass, "/etc/security/pwquality.conf", Range(need, 4), 0, "pam_pwquality default"
+    )
+    credits = [
+        (k, pam_setting(lines, k, conf)) for k in ("dcredit", "ucredit", "lcredit", "ocredit")
+    ]
+    required = [k for k, s in credits if s is not None and (as_int(s.value) or 0) < 0]
+    seen = f"{len(required)} classes required by credits ({', '.join(required) or 'none'})"
+    by_credits = ev(seen, "/etc/security/pwquality.conf", f">= {need} negative credits")
+    return verdict(
+        ok or len(required) >= need,
+        [module, found, by_credits],
+        f"fewer than {need} character classes required",
+    )
+
+
+@evaluator
+def pwquality_retry(facts: Facts, params: Params) -> Outcome:
+    return pwquality_number(facts, "retry", Range(1, int(params["max"])), 1)
+
+
+@evaluator
+def pwquality_enforce_for_root(facts: Facts, params: Params) -> Outcome:
+    lines, module = pwquality_lines(facts)
+    setting = pam_setting(lines, "enforce_for_root", facts.pwquality()) if lines else None
+    found = ev(
+        "set" if setting else "(not set: off by default)",
+        setting.source if setting else "/etc/security/pwquality.conf",
+        "enforce_for_root",
+    )
+    return verdict(
+        bool(lines) and setting is not None,
+        [module, found],
+        "root may set passwords that fail the quality rules",
+    )
+
+
+@evaluator
+def pwhistory_remember(facts: Facts, params: Params) -> Outcome:
+    """pam_pwhistory (or pam_unix remember=) keeps enough old passwords to refuse reuse."""
+    _, lines = pam_stack(facts, PASSWORD_STACKS, "password")
+    want = rng(params)
+    history = [line for line in module_lines(lines, "pam_pwhistory.so") if enforcing(line)]
+    if history:
+        ok, found = judge_number(
+            pam_setting(history, "remember", facts.pwhistory_conf()),
+            "/etc/security/pwhistory.conf",
+            want,
+            10,
+            "pam_pwhistory default",
+        )
+        return verdict(ok, [found], f"pam_pwhistory remembers fewer than {want.low} passwords")
+    unix = pam_setting(module_lines(lines, "pam_unix.so"), "remember", {})
+    ok, found = judge_number(
+        unix, "/etc/pam.d (pam_pwhistory.so, pam_unix.so remember=)", want, None, ""
+    )
+    return verdict(ok, [found], "old passwords may be reused")
+
+
+HASH_OPTIONS = ("md5", "bigcrypt", "sha256", "sha512", "blowfish", "gost_yescrypt", "yescrypt")
+
+
+@evaluator
+def password_hash_algorithm(facts: Facts, params: Params) -> Outcome:
+    """New passwords hashed with a strong algorithm, by PAM and by the shadow tools."""
+    allowed = [a.lower() for a in params["allowed"]]
+    service, lines = pam_stack(facts, PASSWORD_STACKS, "password")
+    unix = module_lines(lines, "pam_unix.so")
+    method = facts.login_defs().get("ENCRYPT_METHOD")
+    ok_defs, by_defs = judge_choice(method, LOGIN_DEFS, allowed, "DES", "shadow-utils default")
+    chosen = [a for line in unix for a in line.args if a.lower() in HASH_OPTIONS]
+    if not unix:
+        by_pam, ok_pam = ev("(pam_unix.so absent)", f"/etc/pam.d/{service}", "pam_unix.so"), False
+    elif chosen:
+        ok_pam = chosen[-1].lower() in allowed
+        by_pam = ev(chosen[-1], unix[0].source, " or ".join(allowed))
+    else:  # pam_unix then follows ENCRYPT_METHOD
+        ok_pam = ok_defs
+        by_pam = ev("(no option: ENCRYPT_METHOD applies)", unix[0].source, " or ".join(allowed))
+    return verdict(ok_pam and ok_defs, [by_pam, by_defs], "passwords hashed with a weak algorithm")
+
+
+@evaluator
+def password_hashes_existing(facts: Facts, params: Params) -> Outcome:
+    allowed = set(params["allowed"])
+    weak = [f"{a.name} ({a.password})" for a in with_password(facts) if a.password not in allowed]
+    seen = listing(weak) if weak else "every stored hash uses a strong algorithm"
+    return verdict(
+        not weak,
+        [ev(seen, SHADOW_SOURCE, " or ".join(sorted(allowed)))],
+        "some passwords are stored with a weak hash",
+    )
+
+
+@evaluator
+def faillock_deny(facts: Facts, params: Params) -> Outcome:
+    want = Range(1, int(params["max"]))
+    return faillock_outcome(
+        facts,
+        lambda s: judge_number(s, "/etc/security/faillock.conf", want, 3, "pam_faillock default"),
+        "deny",
+    )
+
+
+@evaluator
+def faillock_unlock_time(facts: Facts, params: Params) -> Outcome:
+    """Locked long enough; 0 (never unlock by itself) is stricter and passes."""
+    need = int(params["min"])
+    expected = f"0 (never) or >= {need}"
+
+    def judge(setting: Setting | None) -> tuple[bool, Evidence]:
+        if setting is None:
+            return need <= 600, ev("600 (not set: pam_faillock default)", "faillock.conf", expected)
+        value = as_int(setting.value)
+        good = value is not None and (value == 0 or value >= need)
+        return good, ev(setting.value or "(empty)", setting.source, expected)
+
+    return faillock_outcome(facts, judge, "unlock_time")
+
+
+@evaluator
+def faillock_deny_root(facts: Facts, params: Params) -> Outcome:
+    def judge(setting: Setting | None) -> tuple[bool, Evidence]:
+        where = setting.source if setting else "/etc/security/faillock.conf"
+        return setting is not None, ev(
+            "set" if setting else "(not set: off by default)", where, "even_deny_root"
+        )
+
+    return faillock_outcome(facts, judge, "even_deny_root")
+
+
+@evaluator
+def shell_timeout(facts: Facts, params: Params) -> Outcome:
+    """TMOUT set everywhere it is set to 1..max seconds, and read-only when required."""
+    values, locked = shell_assignments(facts, "TMOUT")
+    want = Range(1, int(params["max"]))
+    evidence = [ev(v, s.source, f"TMOUT {want}") for v, s in values] or [
+        ev("(not set)", "/etc/profile, /etc/profile.d/*.sh", f"TMOUT {want}")
+    ]
+    ok = bool(values) and all(as_int(v) in want for v, _ in values)
+    if params.get("readonly"):
+        evidence.append(ev("readonly" if locked else "not readonly", "/etc/profile*", "readonly"))
+        ok = ok and locked
+    return verdict(ok, evidence, "idle shells are not logged out as required")
+
+
+@evaluator
+def sshd_client_alive(facts: Facts, params: Params) -> Outcome:
+    """Unresponsive sessions dropped within max_seconds: interval x count (count 0 disables)."""
+    limit = int(params["max_seconds"])
+    both = sshd_settings(facts)
+    if both is None:
+        return na("sshd is not installed")
+    evidence, ok = [], True
+    for settings, where in zip(both, ("sshd -T", SSHD_CONFIG), strict=True):
+        interval, count = settings.get("clientaliveinterval"), settings.get("clientalivecountmax")
+        i = sshd_seconds(interval.value) if interval else 0  # may be written 5m
+        c = as_int(count.value) if count else 3
+        shown = f"ClientAliveInterval {interval.value if interval else '0 (default)'}, " + (
+            f"ClientAliveCountMax {count.value if count else '3 (default)'}"
+        )
+        source = interval.source if interval else where
+        good = i is not None and c is not None and i > 0 and c > 0 and i * c <= limit
+        evidence.append(ev(shown, source, f"interval > 0, count > 0, interval x count <= {limit}"))
+        ok = ok and good
+    return verdict(ok, evidence, f"dead SSH sessions are not dropped within {limit} s")
+
+
+@evaluator
+def sshd_login_grace_time(facts: Facts, params: Params) -> Outcome:
+    want = Range(1, int(params["max"]))
+
+    def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
+        if setting is None:
+            return 120 in want, ev(f"120 (not set: {SSHD_DEFAULT_NOTE})", where, f"{want} s")
+        return sshd_seconds(setting.value) in want, ev(setting.value, setting.source, f"{want} s")
+
+    return sshd_both(facts, "logingracetime", judge, f"LoginGraceTime is not {want} s")
+
+
+@evaluator
+def sshd_max_auth_tries(facts: Facts, params: Params) -> Outcome:
+    return sshd_number(facts, "maxauthtries", Range(1, int(params["max"])), 6)
+
+
+@evaluator
+def sshd_max_startups(facts: Facts, params: Params) -> Outcome:
+    """MaxStartups start:rate:full with start and full no higher than the limits."""
+    start_max, full_max = int(params["max_start"]), int(params["max_full"])
+    expected = f"start <= {start_max}, full <= {full_max}"
+
+    def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
+        text = setting.value if setting else "10:30:100"
+        parts = [as_int(p) for p in text.split(":")]
+        start, full = (parts[0], parts[0]) if len(parts) == 1 else (parts[0], parts[-1])
+        good = len(parts) in (1, 3) and start in Range(1, start_max) and full in Range(1, full_max)
+        shown = text if setting else f"10:30:100 (not set: {SSHD_DEFAULT_NOTE})"
+        return good, ev(shown, setting.source if setting else where, expected)
+
+    return sshd_both(facts, "maxstartups", judge, "MaxStartups allows too many pending logins")
+
+
+@evaluator
+def sshd_max_sessions(facts: Facts, params: Params) -> Outcome:
+    return sshd_number(facts, "maxsessions", Range(0, int(params["max"])), 10)
+
+
+@evaluator
+def sshd_permit_empty_passwords(facts: Facts, params: Params) -> Outcome:
+    return sshd_choice(facts, "permitemptypasswords", ["no"], "no")
+
+
+@evaluator
+def sshd_protocol_2(facts: Facts, params: Params) -> Outcome:
+    """Only SSH protocol 2; OpenSSH ≥ 7.4 has nothing else and no longer prints the option."""
+
+    def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
+        if setting is None:
+            return True, ev("(not set: only protocol 2 is built in)", where, "2")
+        return setting.value.strip() == "2", ev(setting.value, setting.source, "2")
+
+    return sshd_both(facts, "protocol", judge, "sshd accepts SSH protocol 1", live_may_omit=True)
+
+
+@evaluator
+def sshd_strong_ciphers(facts: Facts, params: Params) -> Outcome:
+    return strong_algorithms(facts, "ciphers", params["allowed"])
+
+
+@evaluator
+def sshd_strong_macs(facts: Facts, params: Params) -> Outcome:
+    return strong_algorithms(facts, "macs", params["allowed"])
+
+
+@evaluator
+def sshd_strong_kex(facts: Facts, params: Params) -> Outcome:
+    return strong_algorithms(facts, "kexalgorithms", params["allowed"])
+
+
+@evaluator
+def accounts_unique_ids(facts: Facts, params: Params) -> Outcome:
+    """No two accounts share a name or a UID (a shared UID is a shared identity)."""
+    accounts = all_accounts(facts)
+    names: dict[str, int] = {}
+    uids: dict[int, list[str]] = {}
+    for account in accounts:
+        names[account.name] = names.get(account.name, 0) + 1
+        uids.setdefault(account.uid, []).append(account.name)
+    twice = [f"name {n}" for n, count in names.items() if count > 1] + [
+        f"uid {uid}: {'/'.join(who)}" for uid, who in uids.items() if len(who) > 1
+    ]
+    seen = listing(twice) if twice else f"{len(accounts)} accounts, all distinct"
+    return verdict(
+        not twice, [ev(seen, "/etc/passwd", "unique names and UIDs")], "accounts share an identity"
+    )
+
+
+@evaluator
+def accounts_no_empty_password(facts: Facts, params: Params) -> Outcome:
+    require_shadow(facts)
+    empty = [a.name for a in all_accounts(facts) if a.password == "empty"]  # noqa: S105 - a status
+    passwd = facts.file("/etc/passwd") or ""
+    no_x = [
+        f[0] for f in (line.split(":") for line in passwd.splitlines()) if len(f) == 7 and not f[1]
+    ]
+    evidence = [
+        ev(listing(empty) or "none", SHADOW_SOURCE, "no account with an empty password"),
+        ev(listing(no_x) or "none", "/etc/passwd", "no account without a password field"),
+    ]
+    return verdict(not empty and not no_x, evidence, "accounts log in without a password")
+
+
+@evaluator
+def pam_mfa_module(facts: Facts, params: Params) -> Outcome:
+    """A second factor wired into SSH logins: an OTP/U2F/PKCS#11 PAM module or two methods."""
+    modules = set(params["modules"])
+    both = sshd_settings(facts)
+    if both is None:
+        return na("sshd is not installed")
+    _, stack = pam_stack(facts, ("sshd",), "auth")
+    found = [line for line in stack if line.module.rsplit("/", 1)[-1] in modules]
+    evidence = [
+        ev(
+            listing([f"{line.module} ({line.source})" for line in found]) or "(none)",
+            "/etc/pam.d/sshd",
+            f"one of {', '.join(sorted(modules))}",
+        )
+    ]
+    methods = both[0].get("authenticationmethods")
+    two = methods is not None and all("," in m for m in methods.value.split())
+    evidence.append(
+        ev(
+            methods.value if methods else "(any one method)",
+            "sshd -T",
+            "AuthenticationMethods requiring two methods",
+        )
+    )
+    return verdict(bool(found) or two, evidence, "SSH logins need only one factor")
+
+
+@evaluator
+def login_source_ban(facts: Facts, params: Params) -> Outcome:
+    """Addresses that keep failing SSH logins are banned for a while (fail2ban's sshd jail).
+
+    pam_faillock locks an account; this stops one source trying many accounts.
+    """
+    found = installed(facts, params["packages"])
+    if not found:
+        seen = ev("not installed", "packages", listing(params["packages"]))
+        return verdict(False, [seen], "nothing bans sources of repeated failed logins")
+    ok, evidence = service_state(facts, params["services"])
+    enabled = facts.fail2ban_option(params["jail"], "enabled")
+    value = enabled.value if enabled else "false (jail.conf default)"
+    evidence.append(ev(value, enabled.source if enabled else "/etc/fail2ban/jail.d", "true"))
+    jail_on = enabled is not None and enabled.value.strip().lower() in ("true", "yes", "1")
+    failed = "fail2ban is not running" if not ok else f"the {params['jail']} jail is off"
+    return verdict(ok and jail_on, evidence, failed)
