@@ -31,12 +31,20 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from secops.errors import GovsecError
 
 HERE = Path(__file__).parent
 Level = Literal[2, 3]
+CheckKind = Literal["evaluator", "sysctl", "server_absent"]
+# the fixed arguments each declared kind takes (secops.audit.checks.kinds)
+KIND_ARGS: dict[str, frozenset[str]] = {
+    "evaluator": frozenset(),
+    "sysctl": frozenset({"keys"}),
+    "server_absent": frozenset({"what"}),
+}
 Scope = Literal["host", "cloud"]
 LEVELS: tuple[int, ...] = (2, 3)
 
@@ -104,6 +112,12 @@ class Check(BaseModel):
     levels: list[int] = Field(min_length=1)
     severity: Literal["low", "medium", "high"]
     params: dict[int, dict[str, Any]] = Field(default_factory=dict)  # level -> parameters
+    kind: CheckKind = "evaluator"
+    """How the check is judged: ``evaluator``, a function of its id in
+    ``secops/audit/checks/<family>.py``; any other kind is a generic evaluator of
+    ``secops.audit.checks.kinds`` declared here, with its fixed ``args`` (e.g. ``sysctl`` with
+    the keys it reads) beside the per-level ``params``."""
+    args: dict[str, Any] = Field(default_factory=dict)  # a declared kind's fixed arguments
     remediation: Localized
     sources: list[str] = Field(default_factory=list)  # public baselines that use this check
 
@@ -114,11 +128,22 @@ class Check(BaseModel):
             raise ValueError("expected levels among 2 and 3")
         return value
 
+    @model_validator(mode="after")
+    def _kind_args(self) -> Check:
+        needed = KIND_ARGS[self.kind]
+        missing = sorted(needed - set(self.args))
+        if missing:
+            raise ValueError(f"args: kind {self.kind} needs {', '.join(missing)}")
+        unknown = sorted(set(self.args) - needed)
+        if unknown:
+            raise ValueError(f"args: kind {self.kind} takes no {', '.join(unknown)}")
+        return self
+
     def params_for(self, level: int) -> dict[str, Any]:
-        """The parameters at ``level`` (falling back to the other level's)."""
+        """The parameters at ``level`` (falling back to the other level's), with ``args``."""
         if level in self.params:
-            return self.params[level]
-        return next(iter(self.params.values()), {})
+            return {**self.args, **self.params[level]}
+        return {**self.args, **next(iter(self.params.values()), {})}
 
 
 @dataclass(frozen=True)

@@ -45,60 +45,18 @@ def sshd_config_blocks(facts: Facts) -> list[tuple[str, Setting]]:
     return out
 
 
-def absent(facts: Facts, params: Params, what: str) -> Outcome:
-    """Neither the server's packages installed nor its ports listening."""
-    packages = installed(facts, params["packages"])
-    ports = {str(p) for p in params.get("ports", [])}
-    sockets = facts.listening() if ports else []
-    listeners = [
-        f"{s.proto}/{s.port} on {s.address}" for s in sockets if f"{s.proto}/{s.port}" in ports
-    ]
-    evidence = [
-        ev(
-            listing([f"{n} {v}" for n, v in packages]) or "none installed",
-            "packages",
-            f"no {what} package",
-        )
-    ]
-    if ports:
-        evidence.append(
-            ev(
-                listing(listeners) or "none listening",
-                "ss -tuln",
-                f"nothing on {', '.join(sorted(ports))}",
-            )
-        )
-    return verdict(not packages and not listeners, evidence, f"a {what} is installed or listening")
 
 
-@evaluator
-def telnet_server_absent(facts: Facts, params: Params) -> Outcome:
-    return absent(facts, params, "telnet server")
 
 
-@evaluator
-def rsh_server_absent(facts: Facts, params: Params) -> Outcome:
-    return absent(facts, params, "rsh/rlogin server")
 
 
-@evaluator
-def ftp_server_absent(facts: Facts, params: Params) -> Outcome:
-    return absent(facts, params, "FTP server")
 
 
-@evaluator
-def tftp_server_absent(facts: Facts, params: Params) -> Outcome:
-    return absent(facts, params, "TFTP server")
 
 
-@evaluator
-def nis_server_absent(facts: Facts, params: Params) -> Outcome:
-    return absent(facts, params, "NIS server")
 
 
-@evaluator
-def xserver_absent(facts: Facts, params: Params) -> Outcome:
-    return absent(facts, params, "graphical display server")
 
 
 @evaluator

@@ -21,53 +21,6 @@ from secops.audit.facts import Facts, Setting
 
 
 @evaluator
-def sysctl_kptr_restrict(facts: Facts, params: Params) -> Outcome:
-    return sysctl_check(facts, ["kernel.kptr_restrict"], params["allowed"])
-
-
-@evaluator
-def sysctl_dmesg_restrict(facts: Facts, params: Params) -> Outcome:
-    return sysctl_check(facts, ["kernel.dmesg_restrict"], params["allowed"])
-
-
-@evaluator
-def sysctl_randomize_va_space(facts: Facts, params: Params) -> Outcome:
-    return sysctl_check(facts, ["kernel.randomize_va_space"], params["allowed"])
-
-
-@evaluator
-def sysctl_rp_filter(facts: Facts, params: Params) -> Outcome:
-    keys = ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"]
-    return sysctl_check(facts, keys, params["allowed"])
-
-
-@evaluator
-def sysctl_accept_redirects(facts: Facts, params: Params) -> Outcome:
-    keys = [
-        f"net.ipv4.conf.{s}.{k}"
-        for k in ("accept_redirects", "secure_redirects")
-        for s in ("all", "default")
-    ] + [f"net.ipv6.conf.{s}.accept_redirects" for s in ("all", "default")]
-    return sysctl_check(facts, keys, params["allowed"])
-
-
-@evaluator
-def sysctl_send_redirects(facts: Facts, params: Params) -> Outcome:
-    keys = [f"net.ipv4.conf.{s}.send_redirects" for s in ("all", "default")]
-    return sysctl_check(facts, keys, params["allowed"])
-
-
-@evaluator
-def sysctl_accept_source_route(facts: Facts, params: Params) -> Outcome:
-    keys = [
-        f"net.{v}.conf.{s}.accept_source_route"
-        for v in ("ipv4", "ipv6")
-        for s in ("all", "default")
-    ]
-    return sysctl_check(facts, keys, params["allowed"])
-
-
-@evaluator
 def sysctl_ip_forward(facts: Facts, params: Params) -> Outcome:
     """No packet forwarding, except on container hosts and routers, which need it."""
     runtimes = installed(facts, params.get("exempt_packages", []))
@@ -77,11 +30,6 @@ def sysctl_ip_forward(facts: Facts, params: Params) -> Outcome:
     return sysctl_check(
         facts, ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"], params["allowed"]
     )
-
-
-@evaluator
-def sysctl_tcp_syncookies(facts: Facts, params: Params) -> Outcome:
-    return sysctl_check(facts, ["net.ipv4.tcp_syncookies"], params["allowed"])
 
 
 @evaluator

@@ -101,12 +101,16 @@ def test_checks_and_evaluators_match_one_to_one() -> None:
 
 
 def test_each_evaluator_lives_in_the_module_named_like_its_catalog_file() -> None:
-    """A check's id finds its evaluator: checks/<family>.yaml -> secops/audit/checks/<family>.py."""
+    """A check's id finds its evaluator: checks/<family>.yaml -> secops/audit/checks/<family>.py,
+    or, for a check declared by its kind, the kind's function in secops/audit/checks/kinds.py."""
     misplaced = []
     for path in sorted((HERE / "checks").glob("*.yaml")):
         for entry in yaml.safe_load(path.read_text()):
             module = EVALUATORS[entry["id"]].__module__
-            if module != f"secops.audit.checks.{path.stem}":
+            declared = entry.get("kind", "evaluator") != "evaluator"
+            if module != (
+                "secops.audit.checks.kinds" if declared else f"secops.audit.checks.{path.stem}"
+            ):
                 misplaced.append(f"{entry['id']}: {module}")
     assert not misplaced
 
@@ -275,4 +279,13 @@ def test_a_manual_control_without_evidence_is_refused(tmp_path: Path) -> None:
     end = text.index("  reference:", start)
     controls.write_text(text[:start] + text[end:])
     with pytest.raises(CatalogError, match=r"controls\.yaml: ce\.ia\.d: evidence: "):
+        load_catalog(folder)
+
+
+def test_a_declared_kind_without_its_args_is_refused(tmp_path: Path) -> None:
+    entry = ENTRY.replace(
+        "  severity: low\n", "  severity: low\n  kind: sysctl\n  args: {key: [a.b]}\n"
+    )
+    folder = broken(tmp_path, "zz.yaml", entry)
+    with pytest.raises(CatalogError, match=r"zz\.yaml: extra_check: .*kind sysctl needs keys"):
         load_catalog(folder)
