@@ -85,13 +85,17 @@ mkdir -p "$out/admins"
 for role in sysadmin secadmin audadmin; do
   ssh-keygen -q -t ed25519 -N '' -C "$role@demo" -f "$out/admins/$role" <<< y >/dev/null
 done
-python3 - "$out" <<'PY'
+# the lab's subnet plays the management network: SSH is reachable from it and from nowhere else
+subnet=$(govsec lab status --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)["subnet"])')
+python3 - "$out" "$subnet" <<'PY'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
 admins = [{"name": r[:3] + "adm1", "role": r, "key": (out / "admins" / f"{r}.pub").read_text().strip()}
           for r in ("sysadmin", "secadmin", "audadmin")]
 # no internet here, so no ClamAV mirror: clamd runs on the site's own signatures
-(out / "harden-vars.json").write_text(json.dumps({"mlps_admin_accounts": admins}))
+(out / "harden-vars.json").write_text(
+    json.dumps({"mlps_admin_accounts": admins, "mlps_ssh_mgmt_sources": [sys.argv[2]]})
+)
 PY
 govsec harden -i inventories/lab/hosts.yml --level 3 -e "$out/harden-vars.json"
 
@@ -131,16 +135,17 @@ echo "govsec detect run --follow (pid $!) -> $am_url"
 step "12. An attack on lab01: SSH brute force from lab02, then a privilege escalation on lab01"
 target=$(govsec lab status --format json \
   | python3 -c 'import json, sys; print(next(h["address"] for h in json.load(sys.stdin)["hosts"] if h["name"] == "lab01"))')
-# twelve password guesses at once from lab02 (as attack tools do), each its own connection:
-# sshd logs each "Failed password" before fail2ban on lab01 can ban lab02. A guess still in
-# flight when the ban lands would wait for ever on dropped packets: timeout and keep-alives.
-govsec lab exec lab02 sh -c 'printf "#!/bin/sh\necho wrong-password\n" > /tmp/askpass; chmod 700 /tmp/askpass
-  for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    SSH_ASKPASS=/tmp/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 20 setsid -w ssh -n \
+# Level 3 offers no password login (key, then a one-time code), so the attacker on lab02 (inside
+# the management network) guesses keys for a real administrator: twelve keys of its own, one
+# connection each, as key-spraying tools do; sshd logs each "Failed publickey" (LogLevel
+# VERBOSE). A guess in flight when a ban lands must not hang: timeout and keep-alives.
+govsec lab exec lab02 sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    ssh-keygen -q -t ed25519 -N "" -f /tmp/guess$i </dev/null >/dev/null
+    timeout 20 setsid -w ssh -n -i /tmp/guess$i -o IdentitiesOnly=yes -o BatchMode=yes \
       -o ServerAliveInterval=2 -o ServerAliveCountMax=2 \
-      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no \
-      -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 -o ConnectTimeout=5 \
-      "admin$i@'"$target"'" true 2>/dev/null &
+      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o PreferredAuthentications=publickey -o ConnectTimeout=5 \
+      "sysadm1@'"$target"'" true 2>/dev/null &
   done; wait; true'
 # privilege escalation on lab01: a user outside sudoers tries sudo, then a second UID 0 account
 govsec lab exec lab01 useradd -m -s /bin/bash mallory

@@ -59,6 +59,7 @@ shadow_meta() { # name:status:lastchg:min:max:warn:inactive:expire; never the ha
     else if (p ~ /^\$7\$/) s = "scrypt"
     else if (p ~ /^\$2[abxy]?\$/) s = "bcrypt"
     else if (p ~ /^\$6\$/) s = "sha512"
+    else if (p ~ /^\$sm3\$/) s = "sm3"
     else if (p ~ /^\$5\$/) s = "sha256"
     else if (p ~ /^\$1\$/) s = "md5"
     else s = "other"
@@ -84,8 +85,71 @@ stat_paths() { # mode|owner|group|type|path, one per line, for paths that exist
   return 0
 }
 
-world_writable() { # files anyone may write, in system folders only; bounded
-  find /etc /usr /bin /sbin /boot -xdev -type f -perm -0002 -print0 2>/dev/null | head -c 65536
+file_inventory() { # setuid/setgid files, unowned files, world-writable folders without the
+  # sticky bit, world-writable files: one bounded walk (-xdev, system and shared temporary folders only, not the
+  # data under /var or /home; 10 s at most), NUL-separated records kind|mode|owner|group|path;
+  # "T|" last when the walk was cut short. Owners are compared by number with the known ids
+  # (find's -nouser looks every file up: 5x slower).
+  set --
+  for d in /etc /usr /bin /sbin /boot /opt /tmp /var/tmp /dev/shm; do
+    [ -d "$d" ] && [ ! -L "$d" ] && set -- "$@" "$d"
+  done
+  uids=$(getent passwd | awk -F: '$3 ~ /^[0-9]+$/ { print $3 }' | sort -un)
+  gids=$(getent group | awk -F: '$3 ~ /^[0-9]+$/ { print $3 }' | sort -un)
+  [ -n "$uids" ] && [ -n "$gids" ] || return 2
+  set -- "$@" -xdev \( -type f -perm /6000 -printf 'S|%m|%u|%g|%p\0' \) , \( \( -true
+  for u in $uids; do set -- "$@" ! -uid "$u"; done
+  set -- "$@" \) -o \( -true
+  for g in $gids; do set -- "$@" ! -gid "$g"; done
+  set -- "$@" \) \) -printf 'U|%m|%u|%g|%p\0' , \
+    \( -type d -perm -0002 ! -perm -1000 -printf 'W|%m|%u|%g|%p\0' \) , \
+    \( -type f -perm -0002 -printf 'F|%m|%u|%g|%p\0' \)
+  {
+    timeout 10 find "$@" 2>/dev/null
+    [ "$?" -eq 124 ] && printf 'T|||timeout|\0'
+  } | head -c 262144
+  return 0
+}
+
+audit_logs() { # H3 (安全审计 c): size|mtime|path of the audit log files, the first record's
+  # time of the oldest file ("first|epoch", a number only), and the free space of their
+  # filesystem ("df|available KiB|size KiB"): how long the logs the host keeps can last
+  d=/var/log/audit
+  [ -d "$d" ] || return 1
+  [ -r "$d" ] || return 2
+  oldest=
+  since=
+  for f in "$d"/audit.log "$d"/audit.log.*; do
+    [ -f "$f" ] || continue
+    stat -c '%s|%Y|%n' -- "$f"
+    m=$(stat -c '%Y' -- "$f")
+    if [ -z "$since" ] || [ "$m" -lt "$since" ]; then since=$m; oldest=$f; fi
+  done
+  [ -n "$oldest" ] && head -n 1 -- "$oldest" |
+    sed -n 's/.*msg=audit(\([0-9][0-9]*\)[.:].*/first|\1/p'
+  df -Pk -- "$d" | awk 'NR == 2 { print "df|" $4 "|" $2 }'
+  return 0
+}
+
+cracklib_probe() { # H3 (身份鉴别 a): does the password dictionary load? size|path of its files
+  # (the default and pwquality's dictpath), then cracklib-check's verdict on a fixed word
+  for conf in /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf; do
+    [ -r "$conf" ] || continue
+    awk -F= '/^[[:space:]]*dictpath[[:space:]]*=/ { v = $2; gsub(/^[[:space:]]+|[[:space:]]+$/, "", v); print v }' "$conf"
+  done | tail -n 1 | while IFS= read -r dp; do
+    [ -n "$dp" ] && printf 'dictpath|%s\n' "$dp" && for x in pwd pwi hwm; do
+      [ -f "$dp.$x" ] && stat -c 'dict|%s|%n' -- "$dp.$x"
+    done
+  done
+  for f in /var/cache/cracklib/cracklib_dict.pwd /var/cache/cracklib/cracklib_dict.pwi \
+           /var/cache/cracklib/cracklib_dict.hwm /usr/share/cracklib/pw_dict.pwd \
+           /usr/share/cracklib/pw_dict.pwi /usr/share/cracklib/pw_dict.hwm; do
+    [ -f "$f" ] && stat -c 'dict|%s|%n' -- "$f"
+  done
+  command -v cracklib-check >/dev/null 2>&1 || return 0
+  printf 'check|'
+  printf 'password\n' | cracklib-check 2>/dev/null | head -n 1
+  return 0
 }
 
 packages() {
@@ -140,6 +204,34 @@ apparmor_profiles() { # loaded profiles and their modes
   [ -d /sys/kernel/security/apparmor ] || return 1
   [ -r /sys/kernel/security/apparmor/profiles ] || return 2
   cat /sys/kernel/security/apparmor/profiles
+}
+
+sshd_probes() { # H2 (身份鉴别 d, 入侵防范 c): sshd's decision for representative users and
+  # addresses, as `sshd -T -C` (~15 ms each): the users named in Match User lines and the
+  # first two login accounts (root is judged by the global `sshd -T`), from the first declared
+  # management address and from 192.0.2.1 (TEST-NET-1, outside any management network).
+  # "== user address" heads each block; only the settings that decide who logs in and how.
+  # Names and addresses are checked as data before use, never run.
+  command -v sshd >/dev/null 2>&1 || return 127
+  users=$( {
+    cat /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf 2>/dev/null |
+      awk 'tolower($1) == "match" { for (i = 2; i < NF; i++) if (tolower($i) == "user") print $(i + 1) }' |
+      tr ',' '\n'
+    awk -F: '$3 >= 1000 && $3 < 60000 && $7 !~ /(nologin|false)$/ { print $1 }' /etc/passwd | head -n 2
+  } | grep -E '^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$' | awk '!seen[$0]++' | head -n 4)
+  addrs=$( {
+    [ -r /etc/govsec/mgmt-sources ] && awk '$1 !~ /^#/ && NF { sub("/.*", "", $1); print $1 }' \
+      /etc/govsec/mgmt-sources | head -n 1
+    echo 192.0.2.1
+  } | grep -E '^[0-9A-Fa-f:.]{2,45}$' | awk '!seen[$0]++')
+  for u in $users; do
+    for a in $addrs; do
+      printf '== %s %s\n' "$u" "$a"
+      sshd -T -C "user=$u,host=probe.invalid,addr=$a" 2>/dev/null | grep -E \
+        '^(authenticationmethods|allowusers|allowgroups|denyusers|denygroups|permitrootlogin|kbdinteractiveauthentication|passwordauthentication|pubkeyauthentication|usepam|port|listenaddress) '
+    done
+  done
+  return 0
 }
 
 grub_password() { # how many password lines the boot loader has (never the hash)
@@ -236,14 +328,25 @@ file /etc/default/debsums
 section cmd:apt_lists stat -c '%Y|%n' /var/lib/apt/lists/*Release
 section cmd:listening have ss -H -tulnp
 section cmd:nft have nft list ruleset
+# H2: the firewall as JSON (reachability of sshd), what the role declared, sshd per user/address
+section cmd:nft_json have nft -j list ruleset
+file /etc/govsec/mgmt-sources
+file /etc/govsec/mfa-enrolment-until
+section cmd:sshd_probes sshd_probes
 
 # files, integrity, boot
 section cmd:stat stat_paths
-section cmd:world_writable world_writable
+section cmd:file_inventory file_inventory
 section cmd:grub_password grub_password
 file /etc/default/grub
 files /etc/default/grub.d/*.cfg
 section cmd:cmdline cat /proc/cmdline
+files /usr/lib/systemd/system/rescue.service /usr/lib/systemd/system/emergency.service
+files /lib/systemd/system/rescue.service /lib/systemd/system/emergency.service
+files /etc/systemd/system/rescue.service /etc/systemd/system/emergency.service
+files /etc/systemd/system/rescue.service.d/*.conf /etc/systemd/system/emergency.service.d/*.conf
+files /usr/lib/systemd/system/rescue.service.d/*.conf /usr/lib/systemd/system/emergency.service.d/*.conf
+file /etc/inittab
 
 # mandatory access control
 section cmd:lsm lsm
@@ -252,4 +355,37 @@ file /etc/selinux/config
 file /etc/aide/aide.conf
 file /etc/default/aide
 files /etc/cron.daily/aide /etc/cron.daily/dailyaidecheck /etc/cron.d/aide
+# H3: the audit chain (plugins to syslog or a remote auditd, audit log space) and the password
+# dictionary (安全审计 c, 身份鉴别 a)
+files /etc/audit/plugins.d/*.conf /etc/audisp/plugins.d/*.conf
+file /etc/audit/audisp-remote.conf
+file /etc/audisp/audisp-remote.conf
+files /etc/logrotate.d/auditd
+section cmd:audit_logs audit_logs
+section cmd:cracklib cracklib_probe
+# effective privileges (owner: access, sudo/admin roles): for every account, its groups and
+# what sudo lets it run as sudo itself resolves the rules (groups, aliases, Defaults), the
+# owners and modes of the role wrappers, and the account the audit came through. Names are
+# data: read line by line, always quoted.
+sudo_privileges() { # @@user NAME, @@groups GROUPS, then `sudo -ll -U NAME`, per account
+  command -v sudo >/dev/null 2>&1 || return 127
+  [ "$(id -u)" = 0 ] || return 2
+  getent passwd | cut -d: -f1 | head -n 5000 | while IFS= read -r u; do
+    printf '@@user %s\n' "$u"
+    printf '@@groups %s\n' "$(id -Gn -- "$u" 2>/dev/null)"
+    sudo -ll -U "$u" 2>/dev/null
+  done
+  return 0
+}
+
+admin_wrappers() { # mode|owner|group|type|path of the role wrappers and the folders above them
+  for p in /usr/local/sbin/mlps-* /usr/local/sbin /usr/local /usr /; do
+    [ -e "$p" ] && stat -c '%a|%U|%G|%F|%n' -- "$p"
+  done
+  return 0
+}
+
+section cmd:sudo_privileges sudo_privileges
+section cmd:admin_wrappers admin_wrappers
+section meta:sudo_user printf '%s' "${SUDO_USER:-}"
 printf '%s END\n' "$B"

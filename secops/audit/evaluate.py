@@ -9,14 +9,17 @@ Rules (also in docs/catalog.md):
 - A control's verdict at the level: ``manual`` for manual controls (their supporting checks
   are listed but decide nothing); for automated ones ``na`` when none of its checks applies,
   ``compliant`` when all applicable checks pass, ``noncompliant`` when none passes, otherwise
-  ``partial``. An error counts as not passing.
+  ``partial``. An error counts as not passing. A passing check whose catalog entry has
+  ``partial_evidence`` (it shows part of the requirement only, e.g. integrity checking without
+  a root of trust) caps the control at ``partial``: all passing is then ``partial`` with those
+  checks' ids as the reasons, never ``compliant``.
 - The host's score is 100 x pass / (pass + fail + error) over its checks, None when that sum
   is 0; the fleet's score is the mean of its reachable hosts' scores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from secops.audit.checks import EVALUATORS, Evaluator
@@ -52,8 +55,17 @@ def run_check(
     return CheckResult(check.id, outcome.status, list(outcome.evidence), outcome.message)
 
 
-def control_verdict(control: Control, results: Iterable[CheckResult]) -> Verdict:
-    """The verdict of one control from the results of its checks at the level."""
+def control_verdict(
+    control: Control, results: Iterable[CheckResult], partial: Collection[str] = ()
+) -> Verdict:
+    """The verdict of one control from the results of its checks at the level.
+
+    Args:
+        control: the control judged.
+        results: its checks' results on the host.
+        partial: ids of checks that are only partial evidence: when all applicable checks
+            pass and one of these is among them, the verdict is ``partial``.
+    """
     if control.kind == "manual":
         return "manual"
     applicable = [r for r in results if r.status != "na"]
@@ -61,8 +73,13 @@ def control_verdict(control: Control, results: Iterable[CheckResult]) -> Verdict
         return "na"
     passed = sum(r.status == "pass" for r in applicable)
     if passed == len(applicable):
-        return "compliant"
+        return "partial" if capping(applicable, partial) else "compliant"
     return "noncompliant" if passed == 0 else "partial"
+
+
+def capping(results: Iterable[CheckResult], partial: Collection[str]) -> list[str]:
+    """Ids of passing results that are only partial evidence (the reasons a verdict is capped)."""
+    return [r.check_id for r in results if r.status == "pass" and r.check_id in partial]
 
 
 def host_score(results: Iterable[CheckResult]) -> float | None:
@@ -90,7 +107,10 @@ def evaluate_host(
     by_id = {result.check_id: result for result in checks}
     controls = []
     for control in catalog.controls_at(level, scope="host"):
-        mine = [by_id[c.id] for c in catalog.checks_of(control.id, level)]
-        verdict = control_verdict(control, mine)
-        controls.append(ControlResult(control.id, verdict, [r.check_id for r in mine]))
+        served = catalog.checks_of(control.id, level)
+        mine = [by_id[c.id] for c in served]
+        partial = {c.id for c in served if c.partial_evidence is not None}
+        verdict = control_verdict(control, mine, partial)
+        reasons = capping(mine, partial) if verdict == "partial" else []
+        controls.append(ControlResult(control.id, verdict, [r.check_id for r in mine], reasons))
     return HostEvaluation(checks, controls, host_score(checks))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
+import json
 import re
 import shlex
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ from pathlib import PurePosixPath
 
 from debian.debian_support import Version
 
+# where a world-writable file is a finding (/tmp and the like are for everybody)
+SYSTEM_FOLDERS = ("/etc/", "/usr/", "/bin/", "/sbin/", "/boot/")
 # exit statuses the collector gives a file section
 FILE_READ, FILE_MISSING, FILE_UNREADABLE = 0, 1, 2
 NOT_INSTALLED = 127
@@ -147,6 +150,17 @@ class FileMode:
 
 
 @dataclass(frozen=True)
+class FileInventory:
+    """What the bounded walk of the system folders found (``cmd:file_inventory``)."""
+
+    privileged: tuple[FileMode, ...]  # setuid or setgid regular files
+    unowned: tuple[FileMode, ...]  # owner or group without an account
+    open_dirs: tuple[FileMode, ...]  # world-writable folders without the sticky bit
+    writable: tuple[FileMode, ...]  # world-writable regular files
+    complete: bool  # False when the walk hit its time bound
+
+
+@dataclass(frozen=True)
 class Mount:
     device: str
     point: str
@@ -159,6 +173,15 @@ class Upgrade:
     package: str
     installed: str
     available: str
+
+
+@dataclass(frozen=True)
+class SshdProbe:
+    """What ``sshd -T -C`` decides for one user connecting from one address."""
+
+    user: str
+    address: str
+    settings: dict[str, Setting]
 
 
 @dataclass
@@ -683,11 +706,55 @@ class Facts:
         return found
 
     def world_writable(self) -> list[str]:
-        """Files anyone may write in /etc, /usr, /bin, /sbin, /boot."""
+        """Files anyone may write in /etc, /usr, /bin, /sbin, /boot.
+
+        From the file inventory's walk when collected (one walk for every file check), else
+        from the older ``cmd:world_writable`` section.
+        """
+        if "cmd:file_inventory" in self.sections:
+            inventory = self.file_inventory()
+            found = [f.path for f in inventory.writable if f.path.startswith(SYSTEM_FOLDERS)]
+            if not found and not inventory.complete:
+                raise FactMissing("cmd:file_inventory", "the walk was cut short")
+            return found
         section = self.sections.get("cmd:world_writable")
         if section is None:
             raise FactMissing("cmd:world_writable", "not collected")
         return [p.decode("utf-8", errors="replace") for p in section.data.split(b"\0") if p]
+
+    def file_inventory(self) -> FileInventory:
+        """Setuid/setgid files, unowned files and world-writable folders without the sticky
+        bit, from one bounded walk of the system folders (``cmd:file_inventory``)."""
+        section = self.sections.get("cmd:file_inventory")
+        if section is None:
+            raise FactMissing("cmd:file_inventory", "not collected")
+        if section.rc != 0:
+            raise FactMissing("cmd:file_inventory", "no account ids to compare owners with")
+        found: dict[str, list[FileMode]] = {"S": [], "U": [], "W": [], "F": []}
+        complete, garbage = True, 0
+        for record in section.data.split(b"\0"):
+            parts = record.decode("utf-8", errors="replace").split("|", 4)
+            if parts[0] == "T":
+                complete = False
+                continue
+            if len(parts) != 5 or parts[0] not in found or not parts[4].startswith("/"):
+                garbage += bool(record)  # a record cut by the size bound, or not a record
+                continue
+            try:
+                mode = int(parts[1], 8)
+            except ValueError:
+                garbage += 1
+                continue
+            found[parts[0]].append(FileMode(parts[4], mode, parts[2], parts[3], parts[0]))
+        if garbage > 1 or (garbage and not any(found.values())):
+            raise FactMissing("cmd:file_inventory", "output is not the walk's records")
+        return FileInventory(
+            tuple(sorted(set(found["S"]), key=lambda f: f.path)),
+            tuple(sorted(set(found["U"]), key=lambda f: f.path)),
+            tuple(sorted(set(found["W"]), key=lambda f: f.path)),
+            tuple(sorted(set(found["F"]), key=lambda f: f.path)),
+            complete,
+        )
 
     def grub_password_lines(self) -> int | None:
         """How many password lines the boot loader config has; None without grub."""
@@ -835,6 +902,54 @@ class Facts:
             last_wins=True,
         )
 
+    # -- H2: sshd per user and address, the firewall as JSON, declared management networks --
+
+    def sshd_probes(self) -> list[SshdProbe]:
+        """``sshd -T -C user=…,addr=…`` for the users and addresses the collector probed."""
+        found: list[SshdProbe] = []
+        user, address = "", ""
+        settings: dict[str, Setting] = {}
+        for line in self.text("cmd:sshd_probes").splitlines():
+            if line.startswith("== "):
+                if user:
+                    found.append(SshdProbe(user, address, settings))
+                parts = line[3:].split()
+                user, address = (parts[0], parts[1]) if len(parts) == 2 else ("", "")
+                settings = {}
+                continue
+            key, _, value = line.strip().partition(" ")
+            if user and key:
+                source = f"sshd -T -C user={user},addr={address}"
+                old = settings.get(key.lower())
+                joined = f"{old.value} {value.strip()}" if old else value.strip()
+                settings[key.lower()] = Setting(joined, source)
+        if user:
+            found.append(SshdProbe(user, address, settings))
+        return found
+
+    def nft_json(self) -> list[dict[str, object]] | None:
+        """The objects of ``nft -j list ruleset``; None when nft is not installed."""
+        section = self.sections.get("cmd:nft_json")
+        if section is not None and section.rc == NOT_INSTALLED:
+            return None
+        text = self.text("cmd:nft_json").strip()
+        if not text:
+            return []
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise FactMissing("cmd:nft_json", f"not JSON: {exc}") from exc
+        items = parsed.get("nftables") if isinstance(parsed, dict) else None
+        if not isinstance(items, list):
+            raise FactMissing("cmd:nft_json", "no nftables list in the output")
+        return [item for item in items if isinstance(item, dict)]
+
+    def declared_sources(self, path: str = "/etc/govsec/mgmt-sources") -> list[Setting]:
+        """The management networks a file declares, one address or CIDR a line."""
+        return [
+            Setting(s.value.split()[0], s.source) for s in self.lines([path]) if s.value.split()
+        ]
+
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -924,3 +1039,119 @@ def _assignments(text: str) -> list[tuple[str, str]]:
 
 def _unescape_mount(path: str) -> str:
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), path)
+
+
+# -- H1: effective sudo privileges and group memberships (cmd:sudo_privileges) ---------------
+# `sudo -ll -U <user>` for every account, as sudo itself resolves sudoers (aliases, groups,
+# Defaults, includes), so a check judges what an account can run, never the lines granting it.
+
+
+@dataclass(frozen=True)
+class SudoEntry:
+    """One sudoers entry as ``sudo -ll`` lists it for a user."""
+
+    runas_users: tuple[str, ...]  # empty: root only
+    runas_groups: tuple[str, ...]
+    options: tuple[str, ...]  # !authenticate (NOPASSWD), noexec, …
+    commands: tuple[str, ...]  # full command lines; "ALL"; negated ones start with "!"
+
+    @property
+    def as_root(self) -> bool:
+        return not self.runas_users or bool({"ALL", "root", "#0"} & set(self.runas_users))
+
+
+@dataclass(frozen=True)
+class Privileges:
+    """What sudo grants one account, and the groups it is in (``id -Gn``)."""
+
+    user: str
+    groups: tuple[str, ...]
+    defaults: tuple[str, ...]  # options of the Defaults that match the user (all scopes)
+    entries: tuple[SudoEntry, ...]
+
+    @property
+    def no_authentication(self) -> bool:
+        """sudo never asks this account for a password (NOPASSWD or Defaults !authenticate)."""
+        # a wrapped Defaults line may carry a command before the option: compare words
+        if any("!authenticate" in option.split() for option in self.defaults):
+            return True
+        return any("!authenticate" in entry.options for entry in self.entries)
+
+
+def sudo_privileges(facts: Facts) -> dict[str, Privileges]:
+    """Every account's sudo privileges; FactMissing when they could not be collected."""
+    found: dict[str, Privileges] = {}
+    for block in re.split(r"(?m)^@@user ", facts.text("cmd:sudo_privileges"))[1:]:
+        name, _, rest = block.partition("\n")
+        groups_line, _, listing = rest.partition("\n")
+        groups = groups_line.removeprefix("@@groups ").split()
+        defaults, entries = _sudo_defaults(listing), _sudo_entries(listing)
+        found[name] = Privileges(name, tuple(groups), defaults, entries)
+    if "root" not in found:  # every host has root: without it, this is not sudo's listing
+        raise FactMissing("cmd:sudo_privileges", "no listing for root")
+    return found
+
+
+def sudo_caller(facts: Facts) -> str:
+    """The account the audit ran sudo as (SUDO_USER), "" when it logged in as root."""
+    found = facts.section("meta:sudo_user")
+    name = found.text.strip() if found is not None and found.rc == 0 else ""
+    return name if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}", name) else ""
+
+
+def admin_wrappers(facts: Facts) -> dict[str, FileMode]:
+    """Owner and mode of the role wrappers and the folders above them (cmd:admin_wrappers)."""
+    found: dict[str, FileMode] = {}
+    for line in facts.text("cmd:admin_wrappers").splitlines():
+        parts = line.split("|", 4)
+        if len(parts) == 5 and re.fullmatch(r"[0-7]{1,5}", parts[0]):
+            mode, owner, group, kind, path = parts
+            found[path] = FileMode(path, int(mode, 8), owner, group, kind)
+    return found
+
+
+def _sudo_defaults(listing: str) -> tuple[str, ...]:
+    """Options of the 'Matching Defaults' and 'Command-specific defaults' blocks."""
+    options: list[str] = []
+    block = False
+    for line in listing.splitlines():
+        if line.startswith(("Matching Defaults entries", "Runas and Command-specific defaults")):
+            block = True
+            continue
+        if not line.startswith((" ", "\t")):
+            block = False
+            continue
+        if block:
+            text = re.sub(r"^\s*Defaults\S*\s+", "", line)  # Defaults!cmd, Defaults>user, …
+            options += [o.strip() for o in re.split(r"(?<!\\),", text) if o.strip()]
+    return tuple(options)
+
+
+def _sudo_entries(listing: str) -> tuple[SudoEntry, ...]:
+    """The 'Sudoers entry:' blocks of ``sudo -ll``: key: value lines, then indented commands."""
+    entries: list[SudoEntry] = []
+    for block in re.split(r"(?m)^Sudoers entry:.*$", listing)[1:]:
+        fields: dict[str, tuple[str, ...]] = {}
+        commands: list[str] = []
+        in_commands = False
+        for line in block.splitlines():
+            if not line.startswith((" ", "\t")):
+                if line.strip():
+                    break  # the next block of the listing
+                continue
+            key, sep, value = line.strip().partition(":")
+            if in_commands and line.startswith("\t"):
+                commands.append(line.strip())
+            elif sep and key in ("RunAsUsers", "RunAsGroups", "Options"):
+                fields[key] = tuple(v.strip() for v in value.split(",") if v.strip())
+            elif key == "Commands" and sep:
+                in_commands = True
+        entries.append(
+            SudoEntry(
+                fields.get("RunAsUsers", ()),
+                fields.get("RunAsGroups", ()),
+                fields.get("Options", ()),
+                tuple(commands),
+            )
+        )
+    return tuple(entries)

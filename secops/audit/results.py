@@ -45,6 +45,12 @@ class ControlResult:
     control_id: str
     verdict: Verdict
     checks: list[str] = field(default_factory=list)  # check ids that decided it
+    # ids of passing checks that are only partial evidence (the catalog's partial_evidence
+    # says why) and so capped the verdict at partial; absent in results of older versions
+    reasons: list[str] = field(default_factory=list)
+
+
+CONTROL_FIELDS = frozenset(ControlResult.__dataclass_fields__)
 
 
 @dataclass
@@ -99,7 +105,10 @@ class AuditRun:
                         CheckResult(**{**c, "evidence": [Evidence(**e) for e in c["evidence"]]})
                         for c in h["checks"]
                     ],
-                    "controls": [ControlResult(**c) for c in h["controls"]],
+                    "controls": [
+                        ControlResult(**{k: v for k, v in c.items() if k in CONTROL_FIELDS})
+                        for c in h["controls"]
+                    ],
                 }
             )
             for h in raw.pop("hosts")

@@ -120,6 +120,13 @@ class Check(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)  # a declared kind's fixed arguments
     remediation: Localized
     sources: list[str] = Field(default_factory=list)  # public baselines that use this check
+    # Why a pass is only partial evidence for its controls (e.g. integrity checks without a
+    # root of trust): a control all of whose applicable checks pass but one of them carries
+    # this is 部分符合 (partial), never 符合, and the report shows this text as the reason.
+    partial_evidence: Localized | None = None
+    # What makes the check fail, in a sentence (docs/checks.md); optional: without it the page
+    # shows the evaluator's docstring.
+    fails_when: Localized | None = None
 
     @field_validator("levels")
     @classmethod

@@ -114,6 +114,7 @@ LABELS: dict[str, dict[Lang, str]] = {
         "zh": "无自动检查项:由测评人员判定。",
     },
     "none.evidence": {"en": "no evidence recorded", "zh": "未记录证据"},
+    "partial.reason": {"en": "Partial evidence only", "zh": "仅为部分证据"},
     "unknown_to_catalog": {
         "en": "not in the loaded catalog",
         "zh": "当前控制项目录中不存在",

@@ -78,11 +78,22 @@ class CheckView:
 
 
 @dataclass
+class PartialReason:
+    """A passing check that is only partial evidence, and why (the catalog's words)."""
+
+    check_id: str
+    title: str
+    reason: str
+
+
+@dataclass
 class HostVerdict:
     host: str
     verdict: str  # a VERDICTS code, or "none" when the host did not judge the control
     label: str
     checks: list[CheckView]
+    # why a verdict is capped at partial although its checks pass (empty otherwise)
+    reasons: list[PartialReason] = field(default_factory=list)
 
 
 @dataclass
@@ -331,8 +342,20 @@ def _host_verdict(
     ids = result.checks or [c.id for c in catalog.checks_of(control_id, level)]
     checks = [_check_view(by_id[i], catalog.checks.get(i), lang) for i in ids if i in by_id]
     return HostVerdict(
-        clean(host.name), result.verdict, label(f"verdict.{result.verdict}", lang), checks
+        clean(host.name),
+        result.verdict,
+        label(f"verdict.{result.verdict}", lang),
+        checks,
+        [_partial_reason(i, catalog.checks.get(i), lang) for i in result.reasons],
     )
+
+
+def _partial_reason(check_id: str, check: Check | None, lang: Lang) -> PartialReason:
+    if check is None:
+        unknown = label("unknown_to_catalog", lang)
+        return PartialReason(clean(check_id), unknown, unknown)
+    why = check.partial_evidence.get(lang) if check.partial_evidence else ""
+    return PartialReason(clean(check_id), check.title.get(lang), why)
 
 
 def _check_view(result: CheckResult, check: Check | None, lang: Lang) -> CheckView:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from secops.audit.checks.base import (
     LOGIN_DEFS,
@@ -34,7 +35,17 @@ from secops.audit.checks.base import (
     verdict,
     with_password,
 )
-from secops.audit.facts import FactMissing, Facts, Setting
+from secops.audit.facts import (
+    FactMissing,
+    Facts,
+    FileInventory,
+    FileMode,
+    Privileges,
+    Setting,
+    admin_wrappers,
+    sudo_caller,
+    sudo_privileges,
+)
 
 
 def uid_min(facts: Facts) -> int:
@@ -184,54 +195,192 @@ def sudo_rules(facts: Facts) -> list[SudoRule] | None:
     return rules
 
 
+# -- H1: effective sudo privileges (sudo -ll -U per account, groups from id -Gn) -----------
+# The checks below judge what sudo lets each account run, resolved by sudo itself, and which
+# groups it is in: never the sudoers lines. Which commands amount to root is data, the check's
+# `vectors` parameter (GTFOBins, https://gtfobins.github.io: the "Sudo" function of each binary):
+# `any_arguments` escape to a shell whatever their arguments (editors, pagers, interpreters),
+# `free_arguments` do so when the caller chooses the arguments (package managers, chown, last).
+
+_WILDCARD = re.compile(r"[*?\[]")
+SUDO_SOURCE = "sudo -ll -U <account>"
+
+
+def escalation(command: str, vectors: Params) -> str | None:
+    """Why a granted command amounts to root (a GTFOBins vector), or None when it does not."""
+    if command.startswith("!"):
+        return None  # an exclusion grants nothing
+    if command == "ALL" or command.startswith("ALL "):
+        return "ALL"
+    path, _, args = command.partition(" ")
+    base = path.rsplit("/", 1)[-1]
+    if _WILDCARD.search(path):
+        return f"{path}: wildcard in the command"
+    if base in vectors["any_arguments"] or re.fullmatch(r"python[0-9.]*|perl[0-9.]*", base):
+        return f"{path}: shell escape (GTFOBins)"
+    if base in vectors["free_arguments"] and (not args.strip() or _WILDCARD.search(args)):
+        return f"{path} with free arguments (GTFOBins)"
+    return None
+
+
+def automation_accounts(facts: Facts, params: Params) -> set[str]:
+    """The automation account: the one the audit logs in as and runs sudo through (the same
+    admin path govsec harden uses), plus any the parameters declare."""
+    caller = sudo_caller(facts)
+    return ({caller} if caller and caller != "root" else set()) | set(params.get("automation", []))
+
+
+def root_equivalent(privileges: Privileges, vectors: Params) -> list[str]:
+    """The commands an account may run as root that amount to a root shell."""
+    return [
+        reason
+        for entry in privileges.entries
+        if entry.as_root
+        for command in entry.commands
+        if (reason := escalation(command, vectors)) is not None
+    ]
+
+
 @evaluator
 def sudo_no_unrestricted_all(facts: Facts, params: Params) -> Outcome:
-    """Only root and the administrators' groups may run every command through sudo."""
-    rules = sudo_rules(facts)
-    if rules is None:
+    """Only root, the automation account (and, at level 2, the administrators' groups) may run
+    every command as root, or a command that amounts to it, as sudo resolves it per account."""
+    if facts.file("/etc/sudoers") is None:
         return na("sudo is not installed")
-    allowed = set(params["allowed"])
-    broad = [
-        f"{p} ({r.source})"
-        for r in rules
-        if r.unrestricted
-        for p in r.principals
-        if p not in allowed
+    everyone = sudo_privileges(facts)
+    automation = automation_accounts(facts, params)
+    groups = {g.lstrip("%") for g in params["allowed_groups"]}
+    broad, excepted = [], []
+    for name, privileges in sorted(everyone.items()):
+        found = root_equivalent(privileges, params["vectors"])
+        if not found or name == "root":
+            continue
+        if name in automation:
+            excepted.append(name)
+        elif not groups & set(privileges.groups):
+            broad.append(f"{name} ({listing(sorted(set(found)))})")
+    allowed = ["root", *sorted(automation)] + [f"%{g}" for g in sorted(groups)]
+    evidence = [
+        ev(listing(broad) or "none", SUDO_SOURCE, f"root's powers only for {', '.join(allowed)}"),
+        ev(listing(excepted) or "none", SUDO_SOURCE, "the automation account (explicit exception)"),
     ]
-    seen = listing(broad) if broad else "only " + ", ".join(sorted(allowed)) + " may run ALL"
-    return verdict(
-        not broad,
-        [ev(seen, "/etc/sudoers, /etc/sudoers.d", "ALL only for admins")],
-        "ordinary users may run any command as root",
-    )
+    return verdict(not broad, evidence, "accounts other than the administrators can become root")
+
+
+@evaluator
+def sudo_authenticate_required(facts: Facts, params: Params) -> Outcome:
+    """sudo asks every account for its password (no NOPASSWD, no Defaults !authenticate), but
+    the automation account, which has none and logs in with its key."""
+    if facts.file("/etc/sudoers") is None:
+        return na("sudo is not installed")
+    automation = automation_accounts(facts, params)
+    silent = [
+        name
+        for name, privileges in sorted(sudo_privileges(facts).items())
+        if privileges.entries and privileges.no_authentication and name != "root"
+    ]
+    others = [name for name in silent if name not in automation]
+    evidence = [
+        ev(listing(others) or "none", SUDO_SOURCE, "sudo asks for the password (authenticate)"),
+        ev(
+            listing([n for n in silent if n in automation]) or "none",
+            SUDO_SOURCE,
+            "the automation account (explicit exception: key login, no password)",
+        ),
+    ]
+    return verdict(not others, evidence, "sudo runs commands as root without asking who is there")
 
 
 @evaluator
 def admin_roles_separated(facts: Facts, params: Params) -> Outcome:
-    """Administration split: only root and the admins group have ALL; ≥ min_roles scoped roles."""
+    """Three roles, each confined to its own wrapper: a role member holds no other role's or a
+    privileged group, runs no command that amounts to root nor another role's wrapper, and the
+    wrappers (and the folders above them) are root's alone."""
+    roles: dict[str, str] = params["role_groups"]
+    wrappers: dict[str, str] = params["wrappers"]
+    privileged = set(params["privileged_groups"])
     rules = sudo_rules(facts)
     if rules is None:
-        return verdict(
-            False,
-            [ev("sudo not installed", "/etc/sudoers", "scoped admin roles")],
-            "no delegated administration at all",
-        )
-    allowed, need = set(params["allowed_all"]), int(params["min_roles"])
-    broad = sorted({p for r in rules if r.unrestricted for p in r.principals} - allowed)
-    scoped = sorted({p for r in rules if not r.unrestricted for p in r.principals} - {"root"})
+        found = ev("sudo not installed", "/etc/sudoers", "scoped admin roles")
+        return verdict(False, [found], "no delegated administration at all")
+    granted = {p.lstrip("%") for r in rules for p in r.principals if p.startswith("%")}
+    missing = sorted(g for g in roles.values() if g not in granted)
+    problems = [f"no sudo rule for %{g}" for g in missing]
+    everyone = sudo_privileges(facts)
+    used = {c.partition(" ")[0] for p in everyone.values() for e in p.entries for c in e.commands}
+    problems += _wrapper_problems(admin_wrappers(facts), set(wrappers.values()) & used)
+    members = 0
+    for name, privileges in sorted(everyone.items()):
+        held = [role for role, group in roles.items() if group in privileges.groups]
+        if not held:
+            continue
+        members += 1
+        problems += _member_problems(name, held, privileges, params)
     evidence = [
         ev(
-            listing(broad) or "none",
-            "/etc/sudoers, /etc/sudoers.d",
-            f"ALL only for {listing(sorted(allowed))}",
+            f"{len(roles) - len(missing)} role groups with a sudo rule, {members} members",
+            "/etc/sudoers, " + SUDO_SOURCE,
+            f">= {params['min_roles']} roles: " + ", ".join(f"%{g}" for g in roles.values()),
         ),
-        ev(listing(scoped) or "none", "/etc/sudoers, /etc/sudoers.d", f">= {need} scoped roles"),
+        ev(
+            listing(problems) or "none",
+            SUDO_SOURCE + ", id -Gn, stat of the wrappers",
+            "each role runs its own wrapper only; no privileged group "
+            + f"({', '.join(sorted(privileged))})",
+        ),
     ]
-    return verdict(
-        not broad and len(scoped) >= need,
-        evidence,
-        "administration is not split between system, security and audit roles",
-    )
+    ok = not problems and len(roles) - len(missing) >= int(params["min_roles"])
+    failed = "a role can reach root, another role's powers or the audit records"
+    return verdict(ok, evidence, failed)
+
+
+def _member_problems(
+    name: str, held: list[str], privileges: Privileges, params: Params
+) -> list[str]:
+    """What lets one role member out of its role."""
+    wrappers = params["wrappers"]
+    problems = []
+    if len(held) > 1:
+        problems.append(f"{name} holds several roles ({', '.join(held)})")
+    extra = sorted(set(privileges.groups) & set(params["privileged_groups"]))
+    if extra:
+        problems.append(f"{name} is in {', '.join(extra)}")
+    own = {wrappers[role] for role in held}
+    others = set(wrappers.values()) - own
+    for entry in privileges.entries:
+        for command in entry.commands:
+            if command.startswith("!"):
+                continue
+            path, _, args = command.partition(" ")
+            reason = escalation(command, params["vectors"])
+            if path in others:
+                problems.append(f"{name} may run another role's {path}")
+            elif reason is not None:
+                problems.append(f"{name}: {reason}")
+            elif path not in own and not args.strip():
+                problems.append(f"{name}: {path} with free arguments (not a role wrapper)")
+    return problems
+
+
+def _wrapper_problems(found: dict[str, FileMode], granted: set[str]) -> list[str]:
+    """A granted wrapper, or a folder above it, that someone other than root could change."""
+    problems = []
+    for path in sorted(granted):
+        chain = [path, *_parents(path)]
+        for item in chain:
+            mode = found.get(item)
+            if mode is None:
+                problems.append(f"{item} missing")
+                break
+            if mode.owner != "root" or mode.mode & 0o022:
+                shown = f"{mode.mode & 0o7777:04o} {mode.owner}:{mode.group}"
+                problems.append(f"{item} {shown}: others than root may change it")
+    return sorted(set(problems))
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.rstrip("/").split("/")[:-1]
+    return ["/".join(parts[:i]) or "/" for i in range(len(parts), 0, -1)]
 
 
 @evaluator
@@ -367,3 +516,81 @@ def login_banner(facts: Facts, params: Params) -> Outcome:
         evidence.append(ev(seen, path, "a warning notice without system details"))
         ok = ok and good
     return verdict(ok, evidence, "login banners are missing or reveal the system")
+
+
+# -- file inventory and the SSH environment (issue 15 item 8) --------------------------------
+
+INVENTORY_ROOTS = "find -xdev /etc /usr /bin /sbin /boot /opt /tmp /var/tmp /dev/shm"
+
+
+def _usr_path(path: str) -> str:
+    """The merged-/usr name of a path (/bin/su and /usr/bin/su are one file on Debian 12)."""
+    for old, new in (("/bin/", "/usr/bin/"), ("/sbin/", "/usr/sbin/"), ("/lib/", "/usr/lib/")):
+        if path.startswith(old):
+            return new + path[len(old) :]
+    return path
+
+
+def _inventory(facts: Facts) -> FileInventory:
+    return facts.file_inventory()
+
+
+def _walked(inventory: FileInventory, offenders: list[str], what: str) -> None:
+    """A walk cut short by its time bound proves nothing absent: error, unless it found some."""
+    if not offenders and not inventory.complete:
+        raise FactMissing("cmd:file_inventory", f"the walk was cut short: {what} not judged")
+
+
+def _shown(found: FileMode) -> str:
+    return f"{found.path} ({found.mode & 0o7777:04o} {found.owner}:{found.group})"
+
+
+@evaluator
+def suid_sgid_inventory(facts: Facts, params: Params) -> Outcome:
+    """Every setuid/setgid file of the system folders is an expected program owned by root."""
+    inventory = _inventory(facts)
+    allowed = [str(p) for p in params["allowed"]]
+    unexpected = [
+        _shown(f)
+        for f in inventory.privileged
+        if f.owner != "root" or not any(fnmatchcase(_usr_path(f.path), p) for p in allowed)
+    ]
+    _walked(inventory, unexpected, "setuid/setgid files")
+    seen = listing(unexpected) or f"{len(inventory.privileged)} setuid/setgid files, all expected"
+    expected = "only the expected setuid/setgid programs, owned by root"
+    return verdict(
+        not unexpected,
+        [ev(seen, INVENTORY_ROOTS, expected)],
+        "unexpected setuid or setgid programs can run with another identity",
+    )
+
+
+@evaluator
+def unowned_files(facts: Facts, params: Params) -> Outcome:
+    """No file of the system folders belongs to a uid or gid that no account has."""
+    inventory = _inventory(facts)
+    found = [_shown(f) for f in inventory.unowned]
+    _walked(inventory, found, "unowned files")
+    return verdict(
+        not found,
+        [ev(listing(found) or "none", INVENTORY_ROOTS, "every file owned by an account and group")],
+        "files belong to no account: the next account given that id owns them",
+    )
+
+
+@evaluator
+def sticky_world_writable_dirs(facts: Facts, params: Params) -> Outcome:
+    """Folders anyone may write to carry the sticky bit (only owners delete their files)."""
+    inventory = _inventory(facts)
+    found = [_shown(f) for f in inventory.open_dirs]
+    _walked(inventory, found, "world-writable folders")
+    return verdict(
+        not found,
+        [ev(listing(found) or "none", INVENTORY_ROOTS, "world-writable folders sticky (+t)")],
+        "any user can delete or replace others' files in a world-writable folder",
+    )
+
+
+@evaluator
+def sshd_permit_user_environment(facts: Facts, params: Params) -> Outcome:
+    return sshd_choice(facts, "permituserenvironment", ["no"], "no")

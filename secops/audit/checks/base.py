@@ -195,7 +195,18 @@ LOGIN_DEFS = "/etc/login.defs"
 SHADOW_SOURCE = "/etc/shadow"
 
 
-HASHED = ("yescrypt", "gost-yescrypt", "scrypt", "bcrypt", "sha512", "sha256", "md5", "other")
+# sm3: libxcrypt's $sm3$ (openEuler), the 国密 hash GB/T 39786-2021 asks for
+HASHED = (
+    "yescrypt",
+    "gost-yescrypt",
+    "scrypt",
+    "bcrypt",
+    "sha512",
+    "sm3",
+    "sha256",
+    "md5",
+    "other",
+)
 
 
 def require_shadow(facts: Facts) -> None:

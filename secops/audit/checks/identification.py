@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
 
+from secops.audit.checks import sshd_access
 from secops.audit.checks.base import (
     LOGIN_DEFS,
     OPENSSH_DEFAULTS,
@@ -296,7 +297,16 @@ def pwhistory_remember(facts: Facts, params: Params) -> Outcome:
     return verdict(ok, [found], "old passwords may be reused")
 
 
-HASH_OPTIONS = ("md5", "bigcrypt", "sha256", "sha512", "blowfish", "gost_yescrypt", "yescrypt")
+HASH_OPTIONS = (
+    "md5",
+    "bigcrypt",
+    "sha256",
+    "sha512",
+    "blowfish",
+    "gost_yescrypt",
+    "yescrypt",
+    "sm3",  # libxcrypt's SM3 (openEuler), 国密
+)
 
 
 @evaluator
@@ -510,31 +520,12 @@ def accounts_no_empty_password(facts: Facts, params: Params) -> Outcome:
 
 
 @evaluator
-def pam_mfa_module(facts: Facts, params: Params) -> Outcome:
-    """A second factor wired into SSH logins: an OTP/U2F/PKCS#11 PAM module or two methods."""
-    modules = set(params["modules"])
-    both = sshd_settings(facts)
-    if both is None:
-        return na("sshd is not installed")
-    _, stack = pam_stack(facts, ("sshd",), "auth")
-    found = [line for line in stack if line.module.rsplit("/", 1)[-1] in modules]
-    evidence = [
-        ev(
-            listing([f"{line.module} ({line.source})" for line in found]) or "(none)",
-            "/etc/pam.d/sshd",
-            f"one of {', '.join(sorted(modules))}",
-        )
-    ]
-    methods = both[0].get("authenticationmethods")
-    two = methods is not None and all("," in m for m in methods.value.split())
-    evidence.append(
-        ev(
-            methods.value if methods else "(any one method)",
-            "sshd -T",
-            "AuthenticationMethods requiring two methods",
-        )
-    )
-    return verdict(bool(found) or two, evidence, "SSH logins need only one factor")
+def mfa_enforced(facts: Facts, params: Params) -> Outcome:
+    """Two kinds of factor for every SSH login, judged on sshd -T and the PAM stack together.
+
+    The rules are in :mod:`secops.audit.checks.sshd_access` (shared with 入侵防范 c).
+    """
+    return sshd_access.mfa_outcome(facts, params)
 
 
 @evaluator
@@ -554,3 +545,248 @@ def login_source_ban(facts: Facts, params: Params) -> Outcome:
     jail_on = enabled is not None and enabled.value.strip().lower() in ("true", "yes", "1")
     failed = "fail2ban is not running" if not ok else f"the {params['jail']} jail is off"
     return verdict(ok and jail_on, evidence, failed)
+
+
+# -- single-user mode and the cryptographic factor (issue 15 items 7 and 8) -------------------
+
+RESCUE_UNITS = ("rescue.service", "emergency.service")
+
+
+UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
+
+
+SULOGIN = ("systemd-sulogin-shell", "sulogin")
+
+
+TRUE_WORDS = ("1", "yes", "true", "on")
+
+
+def unit_files(facts: Facts, unit: str) -> list[str]:
+    """A systemd unit's file (/etc first) and drop-ins (a name in /etc hides the same in /usr)."""
+    main = next((f"{d}/{unit}" for d in UNIT_DIRS if facts.file(f"{d}/{unit}") is not None), None)
+    if main is None:
+        return []
+    dropins: dict[str, str] = {}
+    for folder in reversed(UNIT_DIRS):
+        for path, _ in facts.files(f"{folder}/{unit}.d/*.conf"):
+            dropins[path.rsplit("/", 1)[1]] = path
+    return [main, *(dropins[name] for name in sorted(dropins))]
+
+
+def unit_service(facts: Facts, paths: Sequence[str]) -> tuple[list[Setting], dict[str, Setting]]:
+    """ExecStart= commands (an empty one resets) and Environment= of a unit's [Service]."""
+    commands: list[Setting] = []
+    environment: dict[str, Setting] = {}
+    section = ""
+    for line in facts.lines(paths):
+        if line.value.startswith("["):
+            section = line.value.strip()
+            continue
+        key, sep, value = line.value.partition("=")
+        if section != "[Service]" or not sep:
+            continue
+        key, value = key.strip(), value.strip()
+        if key == "ExecStart":  # a service that is not oneshot has one: the last one wins
+            commands = [Setting(value, line.source)] if value else []
+        elif key == "Environment":
+            if not value:
+                environment = {}
+            for word in value.replace('"', " ").split():
+                name, _, setting = word.partition("=")
+                environment[name] = Setting(setting, line.source)
+    return commands, environment
+
+
+def sulogin_judged(command: str) -> bool:
+    """A command that asks root's password: sulogin (or systemd's wrapper), never --force."""
+    words = command.lstrip("-@:+!").split()
+    return (
+        bool(words)
+        and words[0].rsplit("/", 1)[-1] in SULOGIN
+        and not {"-e", "--force"} & set(words[1:])
+    )
+
+
+def rescue_units(facts: Facts) -> list[Evidence] | None:
+    """Evidence per systemd rescue/emergency unit; None when the host has none."""
+    evidence: list[Evidence] = []
+    for unit in RESCUE_UNITS:
+        paths = unit_files(facts, unit)
+        if not paths:
+            continue
+        commands, environment = unit_service(facts, paths)
+        force = environment.get("SYSTEMD_SULOGIN_FORCE")
+        good = bool(commands) and all(sulogin_judged(c.value) for c in commands)
+        good = good and not (force and force.value.lower() in TRUE_WORDS)
+        shown = " ; ".join(c.value for c in commands) or "(no ExecStart)"
+        if force:
+            shown += f" ; SYSTEMD_SULOGIN_FORCE={force.value}"
+        where = commands[-1].source if commands else paths[0]
+        evidence.append(ev(shown, where, "sulogin asks root's password (no force)"))
+        if not good:
+            evidence.append(ev("does not authenticate", unit, "authentication"))
+    return evidence or None
+
+
+@evaluator
+def emergency_mode_auth(facts: Facts, params: Params) -> Outcome:
+    """Single-user (rescue/emergency) mode asks for root's password: sulogin without force.
+
+    root locked and no force: nobody gets that shell (boot media needed), which is safe;
+    SYSTEMD_SULOGIN_FORCE=1 or ``sulogin --force`` give a locked root's shell without a
+    password, so they fail.
+    """
+    units = rescue_units(facts)
+    if units is not None:
+        ok = not any(e.seen == "does not authenticate" for e in units)
+        shown = [e for e in units if e.seen != "does not authenticate"]
+        return verdict(ok, shown, "single-user mode gives a root shell without a password")
+    lines = [
+        line
+        for line in facts.lines(["/etc/inittab"])
+        if len(fields := line.value.split(":", 3)) == 4 and "S" in fields[1].upper()
+    ]
+    if facts.file("/etc/inittab") is None:
+        return na("no single-user mode: no systemd rescue/emergency unit and no /etc/inittab")
+    good = [line for line in lines if sulogin_judged(line.value.split(":", 3)[3])]
+    evidence = [ev(line.value, line.source, "sulogin without --force") for line in lines] or [
+        ev("(no single-user entry)", "/etc/inittab", "~~:S:wait:/sbin/sulogin")
+    ]
+    return verdict(
+        bool(good) and len(good) == len(lines),
+        evidence,
+        "single-user mode gives a root shell without a password",
+    )
+
+
+CRYPTO_METHODS = ("publickey", "gssapi-with-mic")
+
+
+SM_ALGORITHMS = ("sm2", "sm3", "sm4")
+
+
+@evaluator
+def ssh_crypto_factor(facts: Facts, params: Params) -> Outcome:
+    """Which cryptographic factor SSH logins rest on (身份鉴别 d) and what protects the session
+    in transit (数据保密性 a), from ``sshd -T``: passes when a public key (or Kerberos) is
+    required by every method list and no SHA-1/DSA key type is accepted."""
+    both = sshd_settings(facts)
+    if both is None:
+        return na("sshd is not installed")
+    live = both[0]
+    weak_types = set(params["weak_key_types"])
+    pubkey = live.get("pubkeyauthentication")
+    on = pubkey is not None and pubkey.value.strip().lower() == "yes"
+    accepted = live.get("pubkeyacceptedalgorithms") or live.get("pubkeyacceptedkeytypes")
+    types = [t for t in (accepted.value.split(",") if accepted else []) if t]
+    weak = [t for t in types if t in weak_types]
+    methods = live.get("authenticationmethods")
+    lists = methods.value.split() if methods and methods.value.strip() != "any" else ["any"]
+    required = all(any(m.split(":")[0] in CRYPTO_METHODS for m in x.split(",")) for x in lists)
+    families = sorted({t.split("@")[0].replace("-cert-v01", "") for t in types})
+    evidence = [
+        ev(
+            f"SSH public key ({listing(families)})" if on else "public-key authentication off",
+            "sshd -T pubkeyauthentication, pubkeyacceptedalgorithms",
+            "a key pair: the cryptographic factor",
+        ),
+        ev(
+            f"weak key types: {listing(weak)}" if weak else "no SHA-1 or DSA key type",
+            "sshd -T pubkeyacceptedalgorithms",
+            f"none of {', '.join(sorted(weak_types))}",
+        ),
+        ev(
+            " ".join(lists),
+            "sshd -T authenticationmethods",
+            "publickey (or gssapi-with-mic) in every method list",
+        ),
+    ]
+    ciphers = [c for c in (live["ciphers"].value.split(",") if "ciphers" in live else []) if c]
+    evidence.append(
+        ev(
+            f"transport: {ciphers[0]} first of {len(ciphers)}" if ciphers else "(no ciphers)",
+            "sshd -T ciphers",
+            "judged by sshd_strong_ciphers",
+        )
+    )
+    keys = ("ciphers", "macs", "kexalgorithms", "hostkeyalgorithms")
+    offered = " ".join(live[k].value for k in keys if k in live)
+    sm = sorted(
+        {a for a in re.split(r"[\s,]+", offered) if set(re.split(r"[-@.]", a)) & set(SM_ALGORITHMS)}
+    )
+    evidence.append(
+        ev(
+            f"国密 offered: {listing(sm)}" if sm else "no SM2/SM3/SM4 algorithm in this OpenSSH",
+            "sshd -T",
+            "SM2/SM3/SM4 where the OpenSSH build offers them (GB/T 39786-2021)",
+        )
+    )
+    return verdict(
+        on and required and not weak,
+        evidence,
+        "SSH logins do not all rest on a strong key pair",
+    )
+
+
+# -- the password dictionary (H3: issue 15 item 10) ---------------------------------------------
+
+CRACKLIB_PARTS = (".pwd", ".pwi", ".hwm")
+CRACKLIB_DEFAULT = "/var/cache/cracklib/cracklib_dict"  # libcrack2's compiled-in path (Debian)
+
+
+def cracklib_probe(facts: Facts) -> tuple[dict[str, int], str, str | None]:
+    """(size of each dictionary file, dictpath, cracklib-check's verdict on a fixed word)."""
+    sizes: dict[str, int] = {}
+    dictpath, answer = "", None
+    for line in facts.text("cmd:cracklib").splitlines():
+        kind, _, rest = line.partition("|")
+        if kind == "dict":
+            size, _, path = rest.partition("|")
+            number = as_int(size)
+            if number is not None:
+                sizes[path] = number
+        elif kind == "dictpath":
+            dictpath = rest
+        elif kind == "check":
+            answer = rest.strip()
+    return sizes, dictpath, answer
+
+
+@evaluator
+def pwquality_dictcheck(facts: Facts, params: Params) -> Outcome:
+    """pam_pwquality refuses dictionary words: dictcheck on and cracklib's dictionary loading.
+
+    The dictionary must load (cracklib-check calls a fixed dictionary word one), and its three
+    files exist and are not empty at the path pam_pwquality reads (dictpath, else the default):
+    a missing dictionary makes every password change through PAM fail.
+    """
+    lines, module = pwquality_lines(facts)
+    if not lines:
+        return verdict(False, [module], "pam_pwquality is not in the password stack")
+    setting = pam_setting(lines, "dictcheck", facts.pwquality())
+    on, found = judge_number(
+        setting, "/etc/security/pwquality.conf", Range(1, None), 1, "pam_pwquality default"
+    )
+    sizes, dictpath, answer = cracklib_probe(facts)
+    base = dictpath or CRACKLIB_DEFAULT
+    missing = [base + p for p in CRACKLIB_PARTS if sizes.get(base + p, 0) <= 0]
+    files = ev(
+        f"missing or empty: {listing(missing)}"
+        if missing
+        else f"{base}.pwd {sizes[base + '.pwd']} bytes",
+        "dictpath in pwquality.conf" if dictpath else "libcrack2 default",
+        "the packed dictionary (.pwd, .pwi, .hwm)",
+    )
+    loads = answer is not None and "dictionary word" in answer
+    probe = ev(
+        answer if answer is not None else "cracklib-check not installed",
+        "cracklib-check (fixed word 'password')",
+        "it is based on a dictionary word",
+    )
+    if dictpath:  # cracklib-check reads only the default: the files at dictpath decide
+        loads = not missing
+    return verdict(
+        on and not missing and loads,
+        [module, found, files, probe],
+        "dictionary words are not refused (dictcheck off, or the dictionary does not load)",
+    )

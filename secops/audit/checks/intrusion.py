@@ -6,8 +6,7 @@ Each evaluator is registered under its check id in
 
 from __future__ import annotations
 
-import re
-
+from secops.audit.checks import sshd_access
 from secops.audit.checks.base import (
     OPENSSH_DEFAULTS,
     SSHD_CONFIG,
@@ -25,38 +24,7 @@ from secops.audit.checks.base import (
     sshd_settings,
     verdict,
 )
-from secops.audit.facts import FactMissing, Facts, Setting
-from secops.audit.results import Evidence
-
-
-def sshd_config_blocks(facts: Facts) -> list[tuple[str, Setting]]:
-    """Every sshd_config line with the Match criteria it sits under ("" outside Match)."""
-    out: list[tuple[str, Setting]] = []
-    criteria, current = "", ""
-    for setting in facts.lines([SSHD_CONFIG, "/etc/ssh/sshd_config.d/*.conf"]):
-        path = setting.source.rsplit(":", 1)[0]
-        if path != current:  # a Match block ends with its file
-            criteria, current = "", path
-        word, _, rest = setting.value.replace("\t", " ").partition(" ")
-        if word.lower() == "match":
-            criteria = "" if rest.strip().lower() == "all" else rest.strip()
-            continue
-        out.append((criteria, setting))
-    return out
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+from secops.audit.facts import FactMissing, Facts
 
 
 @evaluator
@@ -114,64 +82,20 @@ def sshd_access_limited(facts: Facts, params: Params) -> Outcome:
     return verdict(ok, evidence, "any account may log in over SSH")
 
 
-def tcp_wrapped(facts: Facts) -> list[Evidence]:
-    """hosts.allow naming sshd clients, with hosts.deny refusing everybody else."""
-    deny = [
-        s
-        for s in facts.lines(["/etc/hosts.deny"])
-        if re.match(r"^(ALL|sshd)\s*:\s*ALL\b", s.value, re.IGNORECASE)
-    ]
-    allow = [
-        s
-        for s in facts.lines(["/etc/hosts.allow"])
-        if re.match(r"^(ALL|sshd)\s*:\s*(?!ALL\b)\S", s.value, re.IGNORECASE)
-    ]
-    if not deny or not allow:
-        return []
-    return [
-        ev(allow[0].value, allow[0].source, "sshd clients by address (libwrap)"),
-        ev(deny[0].value, deny[0].source, "everything else denied"),
-    ]
+@evaluator
+def mgmt_source_restricted(facts: Facts, params: Params) -> Outcome:
+    """The sources that can reach sshd (firewall) AND log in (sshd) are management networks.
+
+    Ban sets and reject rules only remove addresses: they never make an allow-list. The
+    rules are in :mod:`secops.audit.checks.sshd_access`.
+    """
+    return sshd_access.mgmt_outcome(facts, params)
 
 
 @evaluator
-def mgmt_source_restricted(facts: Facts, params: Params) -> Outcome:
-    """SSH accepted only from given addresses: user@address, Match Address, libwrap or nft."""
-    both = sshd_settings(facts)
-    if both is None:
-        return na("sshd is not installed")
-    live, _ = both
-    found: list[Evidence] = []
-    users = live.get("allowusers")
-    if users and any("@" in u for u in users.value.split()):
-        found.append(ev(f"AllowUsers {users.value}", "sshd -T", "user@address patterns"))
-    for criteria, setting in sshd_config_blocks(facts):
-        limits = setting.value.split()[0].lower() in (
-            "allowusers",
-            "allowgroups",
-            "denyusers",
-            "denygroups",
-        )
-        if "address" in criteria.lower() and limits:
-            found.append(ev(f"Match {criteria}: {setting.value}", setting.source, "Match Address"))
-    found += tcp_wrapped(facts)
-    ports = (live.get("port") or Setting("22", "")).value.split()
-    try:
-        rules = facts.nft_ruleset()
-    except FactMissing:
-        if not found:
-            raise  # the firewall might be the restriction: cannot judge without it
-        rules = None
-    for line in rules or []:
-        words = line.replace(",", " ").replace("{", " ").replace("}", " ").split()
-        if "saddr" in words and "dport" in words and any(p in words for p in (*ports, "ssh")):
-            found.append(ev(line, "nft list ruleset", "SSH accepted from given sources"))
-    none = ev(
-        "no address restriction",
-        "sshd_config, hosts.allow, nftables",
-        "management access limited to given addresses",
-    )
-    return verdict(bool(found), found or [none], "SSH is open to every address")
+def host_firewall_default_deny(facts: Facts, params: Params) -> Outcome:
+    """A new inbound connection to a port no rule names is dropped, from every source."""
+    return sshd_access.firewall_outcome(facts, params)
 
 
 @evaluator

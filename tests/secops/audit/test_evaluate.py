@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from secops.audit.evaluate import (
     run_check,
 )
 from secops.audit.facts import FactMissing, Facts
-from secops.audit.results import CheckResult, Evidence, Status
+from secops.audit.results import AuditRun, CheckResult, Evidence, Status
 from secops.catalog.model import Catalog, Check, Control, load_catalog
 
 SEEN = [Evidence("x", "test", "y")]
@@ -217,3 +218,83 @@ def test_the_real_catalog_on_an_empty_host_never_raises() -> None:
         assert len(host.controls) == len(catalog.controls_at(level))
         internal = [r for r in host.checks if r.message.startswith("internal error")]
         assert not internal, internal
+
+
+# -- partial evidence ----------------------------------------------------------------------------
+
+
+def partial_check(cid: str, controls: list[str]) -> Check:
+    base = check(cid, controls).model_dump()
+    base["partial_evidence"] = {"en": "not a root of trust", "zh": "不是可信根"}
+    return Check.model_validate(base)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "verdict"),
+    [
+        (("pass", "pass"), "partial"),  # all pass, one is partial evidence: capped
+        (("pass", "na"), "partial"),
+        (("fail", "pass"), "partial"),
+        (("fail", "fail"), "noncompliant"),  # the cap never lifts a failure
+        (("na", "na"), "na"),
+    ],
+)
+def test_a_passing_partial_check_caps_the_control(
+    statuses: tuple[Status, ...], verdict: str
+) -> None:
+    mine = [CheckResult("weak", statuses[0], SEEN), CheckResult("strong", statuses[1], SEEN)]
+    assert control_verdict(control("ce.tv.a"), mine, {"weak"}) == verdict
+    assert control_verdict(control("ce.tv.a", "manual"), mine, {"weak"}) == "manual"
+
+
+def test_a_partial_check_that_fails_or_is_na_caps_nothing() -> None:
+    mine = [CheckResult("weak", "na"), CheckResult("strong", "pass", SEEN)]
+    assert control_verdict(control("ce.tv.a"), mine, {"weak"}) == "compliant"
+
+
+def test_the_host_records_which_checks_capped_a_control() -> None:
+    controls = [control("ce.tv.a"), control("ce.ia.a")]
+    checks = [partial_check("weak", ["ce.tv.a"]), check("passes", ["ce.tv.a", "ce.ia.a"])]
+    catalog = Catalog({c.id: c for c in controls}, {c.id: c for c in checks}, "test")
+    host = evaluate_host(
+        Facts(), catalog, 3, {"weak": returning("pass"), "passes": returning("pass")}
+    )
+    found = {c.control_id: (c.verdict, c.reasons) for c in host.controls}
+    assert found == {"ce.tv.a": ("partial", ["weak"]), "ce.ia.a": ("compliant", [])}
+    assert host.score == 100.0  # the checks pass: only the control's verdict is capped
+
+
+def test_the_real_catalog_marks_checks_that_are_partial_evidence() -> None:
+    catalog = load_catalog()
+    partial = {c.id for c in catalog.checks.values() if c.partial_evidence}
+    # 可信验证 without a root of trust, 剩余信息保护 by core dumps only, 访问控制 c by expiry only
+    assert {"aide_scheduled", "grub_password", "package_files_verified"} <= partial
+    assert {"core_dumps_disabled", "coredump_storage_none", "account_inactive"} <= partial
+    for control_id in ("ce.tv.a", "ce.ri.a"):
+        served = catalog.checks_of(control_id, 3)
+        assert served and all(c.partial_evidence for c in served), control_id
+
+
+def test_results_without_reasons_still_load() -> None:
+    old = {
+        "level": 3,
+        "tool_version": "0",
+        "catalog_version": "x",
+        "started": "",
+        "finished": "",
+        "inventory": "",
+        "fleet_score": None,
+        "version": 1,
+        "hosts": [
+            {
+                "name": "h",
+                "address": "a",
+                "reachable": True,
+                "checks": [],
+                "controls": [{"control_id": "ce.tv.a", "verdict": "compliant", "checks": []}],
+            }
+        ],
+    }
+    run = AuditRun.from_json(json.dumps(old))
+    assert run.hosts[0].controls[0].reasons == []
+    assert AuditRun.from_json(run.to_json()).hosts[0].controls[0].reasons == []

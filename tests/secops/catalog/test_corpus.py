@@ -35,6 +35,7 @@ SECTIONS = {
     "ce.pi": ("7.1.4.10", "8.1.4.11"),
     "mc.sm": ("7.1.5.1", "8.1.5.1"),
     "mc.am": ("7.1.5.2", "8.1.5.2"),
+    "mc.sa": (None, "8.1.5.3"),
     "mc.cm": (None, "8.1.5.4"),
     "cn.na": ("7.1.2.1", "8.1.2.1"),
     "ab.bp": ("7.1.3.1", "8.1.3.1"),
@@ -52,6 +53,7 @@ LEVEL2_LETTERS = {"cn.na.c": "a", "cn.na.d": "b"}
 LEVEL3_ONLY = {
     "ce.ia.d", "ce.ac.e", "ce.ac.f", "ce.ac.g", "ce.au.d", "ce.ip.f", "ce.di.b", "ce.dc.a",
     "ce.dc.b", "ce.br.c", "ce.ri.b", "mc.cm.d", "mc.cm.a", "mc.cm.b", "mc.cm.e", "cx.dc.d",
+    "mc.sa.a", "mc.sa.b",
 }  # fmt: skip
 
 
@@ -178,7 +180,8 @@ def test_computing_environment_is_complete() -> None:
     }
     assert counts == {
         "ce.ia": 4, "ce.ac": 7, "ce.au": 4, "ce.ip": 6, "ce.mw": 1, "ce.tv": 1, "ce.di": 2,
-        "ce.dc": 2, "ce.br": 3, "ce.ri": 2, "ce.pi": 2, "mc.sm": 0, "mc.am": 0, "mc.cm": 0,
+        "ce.dc": 2, "ce.br": 3, "ce.ri": 2, "ce.pi": 2, "mc.sm": 0, "mc.am": 0, "mc.sa": 0,
+        "mc.cm": 0,
     }  # fmt: skip
 
 
@@ -275,10 +278,10 @@ def test_a_manual_control_without_evidence_is_refused(tmp_path: Path) -> None:
     folder = broken(tmp_path, "zz.yaml", "[]\n")
     controls = folder / "controls.yaml"
     text = controls.read_text()
-    start = text.index("  evidence:\n", text.index("id: ce.ia.d"))
+    start = text.index("  evidence:\n", text.index("id: ce.ip.d"))
     end = text.index("  reference:", start)
     controls.write_text(text[:start] + text[end:])
-    with pytest.raises(CatalogError, match=r"controls\.yaml: ce\.ia\.d: evidence: "):
+    with pytest.raises(CatalogError, match=r"controls\.yaml: ce\.ip\.d: evidence: "):
         load_catalog(folder)
 
 

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 import pytest
 
 from secops.audit.results import AuditRun, CheckResult, ControlResult, Evidence, HostResult
-from secops.catalog.model import Catalog
+from secops.catalog.model import Catalog, load_catalog
 from secops.i18n import Lang
 from secops.report import charts
 from secops.report.html import CHART_ROWS, MATRIX_COLUMNS, render_html
@@ -233,3 +233,31 @@ def test_large_fleet_splits_matrix_and_charts(run: AuditRun, catalog: Catalog) -
     assert page.count('class="chart"') == 2 + 2 * -(-40 // CHART_ROWS)
     for n in range(40):
         assert f"host{n:02d}" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_capped_verdict_shows_why_in_html_and_json(lang: Lang) -> None:
+    """部分符合 although every check passes: the catalog's partial-evidence text is the reason."""
+    real = load_catalog()
+    host = HostResult("web01", "10.0.0.5", reachable=True, as_root=True)
+    host.checks.append(CheckResult("aide_scheduled", "pass", [Evidence("timer", "x", "y")], ""))
+    host.controls.append(
+        ControlResult("ce.tv.a", "partial", ["aide_scheduled"], ["aide_scheduled"])
+    )
+    run = AuditRun(3, "0.1.0", real.version, "", "", "", hosts=[host])
+    reason = real.checks["aide_scheduled"].partial_evidence
+    assert reason is not None
+    page = render_html(run, real, lang, now=NOW)
+    label = {"zh": "仅为部分证据", "en": "Partial evidence only"}[lang]
+    assert label in page and reason.get(lang) in page
+    data = json.loads(render_json(run, real, lang, now=NOW))
+    control = next(c for c in data["controls"] if c["id"] == "ce.tv.a")
+    (verdict,) = control["verdicts"]
+    assert verdict["verdict"] == "partial"
+    assert verdict["reasons"] == [
+        {
+            "check_id": "aide_scheduled",
+            "title": real.checks["aide_scheduled"].title.get(lang),
+            "reason": reason.get(lang),
+        }
+    ]
