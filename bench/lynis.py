@@ -12,9 +12,13 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from labbench import lab_workspace, lynis, timed  # beside this script
+
+LAB = [sys.executable, "-m", "secops", "lab", "exec"]
 
 SUBNET = "10.213.214.0/24"
 
@@ -26,6 +30,20 @@ def suggestions(report: str) -> list[str]:
     found = re.findall(r"^\s*\*\s+(.+?)\s*$", section, flags=re.MULTILINE)
     tests = re.findall(r"\[([A-Z]+-\d+)\]", section)
     return found if found else tests
+
+
+def lost_points(log: str) -> list[str]:
+    """Each test that scored fewer hardening points than it could: Lynis's index counts only
+    these (AddHP), never its suggestions. Read from the host's /var/log/lynis.log."""
+    lost, test = [], ""
+    for line in log.splitlines():
+        found = re.search(r"Performing test ID (\S+) \((.*)\)", line)
+        if found:
+            test = f"{found.group(1)} {found.group(2)}"
+        partial = re.search(r"assigned partial number of hardening points \((\d+) of (\d+)\)", line)
+        if partial:
+            lost.append(f"{test}: {partial.group(1)} of {partial.group(2)}")
+    return lost
 
 
 def main() -> None:
@@ -43,6 +61,13 @@ def main() -> None:
             env, "harden", "-i", str(inventory), "--level", "3", "--quiet", *extra, ok=None
         )
         result = lynis(env, "lab01")
+        log = subprocess.run(
+            [*LAB, "lab01", "--", "cat", "/var/log/lynis.log"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
     finally:
         timed(env, "lab", "down", "--quiet", ok=None)
         shutil.rmtree(work, ignore_errors=True)
@@ -53,6 +78,10 @@ def main() -> None:
     found = suggestions(report)
     print(f"Suggestions: {len(found)}")
     for line in found[: options.top]:
+        print(f"  - {line}")
+    lost = lost_points(log)
+    print(f"Tests that scored less than their maximum: {len(lost)}")
+    for line in lost:
         print(f"  - {line}")
 
 
