@@ -498,6 +498,32 @@ def test_last_for_the_audit_admin_fails(lab: Lab, baseline: dict) -> None:  # ty
         narrow(lab)
 
 
+# the other techniques of the issue, each granted raw to the role it would tempt
+WIDENINGS = {
+    "dpkg": ("%mlps_sysadmin ALL=(root) /usr/bin/dpkg", ["ce.ac.d", "mc.sa.a"]),
+    "service": ("%mlps_sysadmin ALL=(root) /usr/sbin/service", ["ce.ac.d", "mc.sa.a"]),
+    "systemctl": ("%mlps_sysadmin ALL=(root) /usr/bin/systemctl", ["ce.ac.d", "mc.sa.a"]),
+    "usermod": ("%mlps_secadmin ALL=(root) /usr/sbin/usermod", ["ce.ac.d", "mc.sa.b"]),
+    "chmod": ("%mlps_secadmin ALL=(root) /usr/bin/chmod", ["ce.ac.d", "mc.sa.b"]),
+    "ausearch": ("%mlps_audadmin ALL=(root) /usr/sbin/ausearch", ["ce.ac.d", "mc.am.a"]),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(WIDENINGS))
+def test_each_raw_tool_granted_to_a_role_fails(
+    lab: Lab,
+    baseline: dict,  # type: ignore[type-arg]
+    tool: str,
+) -> None:
+    rule, controls = WIDENINGS[tool]
+    widen(lab, rule)
+    try:
+        host = lab.audit(f"raw-{tool}")
+        failing(host, ["admin_roles_separated", "sudo_no_unrestricted_all"], controls)
+    finally:
+        narrow(lab)
+
+
 def test_the_checks_pass_again_once_narrowed(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
     host = lab.audit("narrowed")
     for check_id in (
