@@ -41,9 +41,7 @@ from typing import Any
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ROOT.parent / "shared" / "corpora"
-if not CORPORA.is_dir():
-    CORPORA = Path("/work/shared/corpora")
+CORPORA = ROOT / "tests" / "files" / "corpora"
 REF = datetime(2026, 11, 21, tzinfo=UTC)
 
 BENIGN = [

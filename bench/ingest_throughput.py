@@ -24,7 +24,8 @@ from secops import native
 from secops.cli.siem import _ingest
 from secops.store.sqlite import SqliteStore
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "loghub" / "OpenSSH_2k.log"
+CORPORA = Path(__file__).resolve().parents[1] / "tests" / "files" / "corpora"
+CORPUS = CORPORA / "loghub" / "OpenSSH_2k.log"
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
-    corpus = CORPUS if CORPUS.is_file() else Path("/work/shared/corpora/loghub/OpenSSH_2k.log")
+    corpus = CORPUS
     source = [line + b"\n" for line in corpus.read_bytes().splitlines()]
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})  # one core, as the target says

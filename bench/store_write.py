@@ -22,7 +22,14 @@ from secops.ingest.parse import parse_line
 from secops.ingest.readers import Line, event_id
 from secops.store.sqlite import SqliteStore
 
-CORPUS = Path("/work/shared/corpora/loghub/OpenSSH_2k.log")
+CORPUS = (
+    Path(__file__).resolve().parents[1]
+    / "tests"
+    / "files"
+    / "corpora"
+    / "loghub"
+    / "OpenSSH_2k.log"
+)
 RECEIVED = datetime(2026, 11, 21, tzinfo=UTC)
 
 

@@ -16,6 +16,8 @@ from secops import config
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ROOT / "tests" / "files"
+# public logs and Sigma rules the tests read, kept in the repository with their notices
+CORPORA = FILES / "corpora"
 FLEET_SUBNET = "10.213.200.0/24"
 
 

@@ -18,11 +18,9 @@ import pytest
 
 from secops.cli.siem import SiemError, parse_address, parse_when
 from secops.ingest.status import read_status
-from tests.conftest import govsec
+from tests.conftest import CORPORA, govsec
 
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "loghub"
-if not CORPUS.is_dir():  # a checkout elsewhere than /work/main
-    CORPUS = Path("/work/shared/corpora/loghub")
+CORPUS = CORPORA / "loghub"
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from secops.detect.compat import CompatEntry, Status, check_corpus, render
+from tests.conftest import CORPORA
 
-CORPUS = Path("/work/shared/corpora/sigma-linux")
+CORPUS = CORPORA / "sigma-linux"
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,8 @@ from secops.detect import engine as engine_module
 from secops.detect.engine import Engine, load_rules, make_plan
 from secops.detect.testing import parse_case
 from secops.ingest.parse import parse_line
+from tests.conftest import CORPORA
 
-# ../shared/corpora beside the checkout, else where this machine keeps it (a clone elsewhere)
-CORPORA = Path(__file__).resolve().parents[4] / "shared" / "corpora"
-if not CORPORA.is_dir():
-    CORPORA = Path("/work/shared/corpora")
 OPENSSH = CORPORA / "loghub" / "OpenSSH_2k.log"
 SIGMA_LINUX = CORPORA / "sigma-linux"
 REF = datetime(2026, 11, 21, tzinfo=UTC)

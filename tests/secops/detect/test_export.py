@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from secops.detect.export import Target, export_rules
+from tests.conftest import CORPORA
 
 BRUTE_YAML = """\
 title: SSH failed login
@@ -38,7 +39,7 @@ correlation:
         gte: 8
 level: high
 """
-CORPUS = Path("/work/shared/corpora/sigma-linux/rules/linux/auditd/syscall")
+CORPUS = CORPORA / "sigma-linux" / "rules" / "linux" / "auditd" / "syscall"
 BRUTE = "22222222-2222-4222-8222-222222222222 SSH brute force"
 
 

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from secops.detect.sqlite_compare import flatten, run_sqlite_backend
 from secops.ingest.parsers.auditd import AuditAssembler
+from tests.conftest import CORPORA
 from tests.secops.detect.test_export import brute_file
 
 FILES = Path(__file__).parents[2] / "files"
-CORPUS = Path("/work/shared/corpora/sigma-linux/rules/linux")
+CORPUS = CORPORA / "sigma-linux" / "rules" / "linux"
 
 
 def _events() -> list[dict]:  # type: ignore[type-arg]

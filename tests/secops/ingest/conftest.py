@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from secops.ingest.parse import parse_line
+from tests.conftest import CORPORA
 
 CST = timezone(timedelta(hours=8), "CST")  # China Standard Time, what the fleet runs in
 RECEIVED = datetime(2026, 11, 21, 8, 0, 0, tzinfo=CST)
 FILES = Path(__file__).resolve().parents[2] / "files" / "ingest"
-LOGHUB = Path("/work/shared/corpora/loghub")
+LOGHUB = CORPORA / "loghub"
 
 
 def parse(line: str | bytes, **kwargs: Any) -> dict[str, Any]:

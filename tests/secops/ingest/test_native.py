@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from secops import native
+from tests.conftest import CORPORA as ALL_CORPORA
 from tests.conftest import ROOT
 
-CORPORA = Path("/work/shared/corpora/loghub")
+CORPORA = ALL_CORPORA / "loghub"
 
 DIGEST_OF_EVENTS = """
 import hashlib, sys
@@ -22,6 +23,7 @@ from pathlib import Path
 import orjson
 from secops import native
 from secops.ingest.parse import parse_line
+from tests.conftest import CORPORA as ALL_CORPORA
 received = datetime(2026, 11, 21, tzinfo=UTC)
 sha = hashlib.sha256()
 for path in sys.argv[1:]:
