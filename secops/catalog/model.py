@@ -38,12 +38,13 @@ from secops.errors import GovsecError
 
 HERE = Path(__file__).parent
 Level = Literal[2, 3]
-CheckKind = Literal["evaluator", "sysctl", "server_absent"]
+CheckKind = Literal["evaluator", "sysctl", "server_absent", "audit_rules"]
 # the fixed arguments each declared kind takes (secops.audit.checks.kinds)
 KIND_ARGS: dict[str, frozenset[str]] = {
     "evaluator": frozenset(),
     "sysctl": frozenset({"keys"}),
     "server_absent": frozenset({"what"}),
+    "audit_rules": frozenset({"what"}),
 }
 Scope = Literal["host", "cloud"]
 LEVELS: tuple[int, ...] = (2, 3)

@@ -254,66 +254,6 @@ def audit_backlog_limit(facts: Facts, params: Params) -> Outcome:
 
 
 @evaluator
-def audit_rules_identity(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts, missing_watches(params["paths"], "wa"), "writes to account files watched"
-    )
-
-
-@evaluator
-def audit_rules_sudoers(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts, missing_watches(params["paths"], "wa"), "writes to sudoers watched"
-    )
-
-
-@evaluator
-def audit_rules_logins(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts, missing_watches(params["paths"], "wa"), "login records and lock files watched"
-    )
-
-
-@evaluator
-def audit_rules_privileged_commands(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts, missing_watches(params["commands"], "x"), "privileged commands audited on execution"
-    )
-
-
-@evaluator
-def audit_rules_modules(facts: Facts, params: Params) -> Outcome:
-    """Module syscalls and executions of kmod (insmod, modprobe and rmmod are links to it)."""
-    syscalls = missing_syscalls(params["syscalls"])
-    runs = missing_watches(params.get("commands", []), "x")
-    return audit_rules_check(
-        facts, lambda rules: syscalls(rules) + runs(rules), "kernel module loading audited"
-    )
-
-
-@evaluator
-def audit_rules_time(facts: Facts, params: Params) -> Outcome:
-    syscalls, watches = missing_syscalls(params["syscalls"]), missing_watches(params["paths"], "wa")
-    return audit_rules_check(
-        facts, lambda rules: syscalls(rules) + watches(rules), "clock and time zone changes audited"
-    )
-
-
-@evaluator
-def audit_rules_deletions(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts, missing_syscalls(params["syscalls"]), "file deletion and renaming audited"
-    )
-
-
-@evaluator
-def audit_rules_audit_config(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts, missing_watches(params["paths"], "wa"), "changes to the audit configuration audited"
-    )
-
-
-@evaluator
 def audit_rules_immutable(facts: Facts, params: Params) -> Outcome:
     """The rules end with -e 2: nobody can change them until reboot."""
     rules = config_rules(facts)
@@ -806,30 +746,11 @@ def missing_any_watches(
 
 
 @evaluator
-def audit_rules_perm_mod(facts: Facts, params: Params) -> Outcome:
-    return audit_rules_check(
-        facts,
-        missing_syscalls(params["syscalls"]),
-        "changes of permissions, owners and extended attributes audited",
-    )
-
-
-@evaluator
 def audit_rules_access_failures(facts: Facts, params: Params) -> Outcome:
     return audit_rules_check(
         facts,
         missing_failed_syscalls(params["syscalls"], params["exits"]),
         "file access refused (EACCES, EPERM) audited",
-    )
-
-
-@evaluator
-def audit_rules_network(facts: Facts, params: Params) -> Outcome:
-    syscalls, watches = missing_syscalls(params["syscalls"]), missing_watches(params["paths"], "wa")
-    return audit_rules_check(
-        facts,
-        lambda rules: syscalls(rules) + watches(rules),
-        "host name, hosts, banners and network configuration changes audited",
     )
 
 

@@ -1,6 +1,7 @@
 """Generic evaluators for checks declared as data (``kind:`` in ``secops/catalog/checks``).
 
-Many checks differ only in what they read: a set of sysctl keys, a server's packages and ports.
+Many checks differ only in what they read: a set of sysctl keys, a server's packages and ports,
+the audit rules they want.
 Such a check names its kind and the kind's fixed ``args`` in the catalog instead of a
 one-line function; :func:`register_declared` registers, under the check's id, the kind's
 evaluator, so ``EVALUATORS[check_id]`` finds every check's evaluator alike.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from secops.audit.checks.audit import audit_rules_check, missing_syscalls, missing_watches
 from secops.audit.checks.base import (
     EVALUATORS,
     Evaluator,
@@ -47,9 +49,21 @@ def server_absent(facts: Facts, params: Params) -> Outcome:
     return verdict(not packages and not listeners, evidence, f"a {what} is installed or listening")
 
 
+def audit_rules(facts: Facts, params: Params) -> Outcome:
+    """The ``syscalls`` audited, the ``paths`` watched for writes and the ``commands`` for
+    execution, in rules.d and loaded (see ``audit_rules_check``)."""
+    syscalls = missing_syscalls(params.get("syscalls", []))
+    writes = missing_watches(params.get("paths", []), "wa")
+    runs = missing_watches(params.get("commands", []), "x")
+    return audit_rules_check(
+        facts, lambda rules: syscalls(rules) + writes(rules) + runs(rules), params["what"]
+    )
+
+
 KINDS: dict[str, Callable[[Facts, Params], Outcome]] = {
     "sysctl": sysctl,
     "server_absent": server_absent,
+    "audit_rules": audit_rules,
 }
 
 
