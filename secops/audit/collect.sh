@@ -327,7 +327,6 @@ files /etc/apt/apt.conf.d/*
 file /etc/default/debsums
 section cmd:apt_lists stat -c '%Y|%n' /var/lib/apt/lists/*Release
 section cmd:listening have ss -H -tulnp
-section cmd:nft have nft list ruleset
 # H2: the firewall as JSON (reachability of sshd), what the role declared, sshd per user/address
 section cmd:nft_json have nft -j list ruleset
 file /etc/govsec/mgmt-sources

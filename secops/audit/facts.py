@@ -841,13 +841,6 @@ class Facts:
     def selinux_config(self) -> dict[str, Setting]:
         return _key_values(self.lines(["/etc/selinux/config"]), "=", last_wins=True)
 
-    def nft_ruleset(self) -> list[str] | None:
-        """Lines of the loaded nftables ruleset; None when nft is not installed."""
-        section = self.sections.get("cmd:nft")
-        if section is not None and section.rc == NOT_INSTALLED:
-            return None
-        return [line.strip() for line in self.text("cmd:nft").splitlines() if line.strip()]
-
     def chrony_tracking(self) -> dict[str, str]:
         """``chronyc -c tracking`` as named fields (the CSV order of chronyc(1))."""
         fields = self.text("cmd:chrony_tracking").strip().split(",")
