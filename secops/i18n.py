@@ -117,6 +117,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "subnet {subnet} overlaps {other} already routed on this machine ({dev})",
         "zh": "子网 {subnet} 与本机已有路由 {other}({dev})重叠",
     },
+    "lab.orphan_removed": {
+        "en": "removed bridge {bridge} on {subnet}: a lab left it behind with no host attached",
+        "zh": "已删除子网 {subnet} 上的网桥 {bridge}:它是已不存在的实验环境遗留的,没有主机接入",
+    },
     "lab.subnet_in_use.hint": {
         "en": "choose another with --subnet or GOVSEC_LAB_SUBNET (or take that lab down first)",
         "zh": "请用 --subnet 或 GOVSEC_LAB_SUBNET 另选子网(或先关闭占用它的实验环境)",

@@ -163,7 +163,8 @@ class Lab:
             removed = self._teardown()
             if removed:
                 say(t("lab.cleaned", what=", ".join(removed)))
-            net.check_subnet_free(self.net)
+            for bridge in net.check_subnet_free(self.net):
+                say(t("lab.orphan_removed", bridge=bridge, subnet=self.net.subnet))
             sources = self._sources()
             rootfs = base_.ensure_base(self.cache, base_mirror(sources, base_.SUITE, []), say)
             _check_overlay_path(rootfs)

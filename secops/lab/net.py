@@ -19,6 +19,7 @@ from secops.lab.proc import LabError, run
 SYS_NET = Path("/sys/class/net")
 PROC_NET = Path("/proc/sys/net")
 HOST_OFFSET = 10
+BRIDGE_PREFIX = "gvlab"
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class LabNet:
 
     @property
     def bridge(self) -> str:
-        return f"gvlab{self.lab_id}"
+        return f"{BRIDGE_PREFIX}{self.lab_id}"
 
     @property
     def gateway(self) -> ipaddress.IPv4Address:
@@ -67,12 +68,31 @@ def links_of(lab: LabNet) -> list[str]:
     )
 
 
-def check_subnet_free(lab: LabNet) -> None:
-    """Refuse a subnet that overlaps any route of this machine not made by this lab."""
+def orphan_bridge(name: str) -> bool:
+    """A lab bridge no host is attached to: what a lab whose run was killed leaves behind.
+
+    A lab's hosts hold one end of their veth each; when every host is gone (killed, machine
+    restarted) the veths go with their namespaces and the bridge is left with no ports, owned by
+    no running lab. A bridge that still has a port belongs to a live lab and is never touched.
+    """
+    if not name.startswith(BRIDGE_PREFIX):
+        return False
+    ports = SYS_NET / name / "brif"
+    return ports.is_dir() and not any(ports.iterdir())
+
+
+def check_subnet_free(lab: LabNet) -> list[str]:
+    """Refuse a subnet that overlaps any route of this machine not made by this lab.
+
+    Orphaned lab bridges on the subnet (see :func:`orphan_bridge`) are removed instead, and
+    their names returned so the caller can say so.
+    """
     routes = json.loads(run(["ip", "-j", "-4", "route", "show", "table", "all"]).stdout or "[]")
+    reclaimed: list[str] = []
     for route in routes:
         dst = route.get("dst", "")
-        if dst in ("default", "") or route.get("dev") == lab.bridge:
+        dev = route.get("dev", "")
+        if dst in ("default", "") or dev == lab.bridge or dev in reclaimed:
             continue
         if route.get("type") in ("broadcast", "local") and route.get("dev") == "lo":
             continue
@@ -80,11 +100,15 @@ def check_subnet_free(lab: LabNet) -> None:
             other = ipaddress.IPv4Network(dst if "/" in dst else f"{dst}/32", strict=False)
         except ValueError:
             continue
-        if other.overlaps(lab.subnet):
+        if other.overlaps(lab.subnet) and orphan_bridge(dev):
+            run(["ip", "link", "del", dev])
+            reclaimed.append(dev)
+        elif other.overlaps(lab.subnet):
             raise LabError(
                 t("lab.subnet_in_use", subnet=lab.subnet, other=other, dev=route.get("dev", "?")),
                 t("lab.subnet_in_use.hint"),
             )
+    return reclaimed
 
 
 def create_bridge(lab: LabNet) -> None:

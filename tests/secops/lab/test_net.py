@@ -1,11 +1,14 @@
 import ipaddress
 import json
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from secops.lab import net
 from secops.lab.proc import LabError
+from tests.conftest import require_root
 
 
 def lab(subnet: str = "10.213.0.0/24") -> net.LabNet:
@@ -64,3 +67,45 @@ def test_single_address_route_inside_the_subnet_is_refused(monkeypatch: pytest.M
     fake_routes(monkeypatch, [{"dst": "10.213.0.77", "dev": "wg0"}])
     with pytest.raises(LabError, match="wg0"):
         net.check_subnet_free(lab())
+
+
+@pytest.fixture
+def stale_bridge() -> Iterator[str]:
+    """A real lab bridge on 10.213.249.0/24 with no host on it, as a killed lab leaves it."""
+    require_root()
+    name = "gvlabdeadbe"
+    subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
+    subprocess.run(["ip", "link", "add", name, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", "10.213.249.1/24", "dev", name], check=True)
+    subprocess.run(["ip", "link", "set", name, "up"], check=True)
+    yield name
+    subprocess.run(["ip", "link", "del", name], capture_output=True, check=False)
+    subprocess.run(["ip", "link", "del", "gvdeadbe-01"], capture_output=True, check=False)
+
+
+def test_a_bridge_left_by_a_dead_lab_is_reclaimed(stale_bridge: str) -> None:
+    reclaimed = net.check_subnet_free(lab("10.213.249.0/24"))
+    assert reclaimed == [stale_bridge]
+    assert not net.link_exists(stale_bridge)
+
+
+def test_a_bridge_with_a_host_attached_is_never_taken(stale_bridge: str) -> None:
+    # a live lab: one port on the bridge, a veth as a host's would be
+    subprocess.run(
+        ["ip", "link", "add", "gvdeadbe-01", "type", "veth", "peer", "name", "gvdeadbe-p1"],
+        check=True,
+    )
+    subprocess.run(["ip", "link", "set", "gvdeadbe-01", "master", stale_bridge], check=True)
+    with pytest.raises(LabError, match=stale_bridge):
+        net.check_subnet_free(lab("10.213.249.0/24"))
+    assert net.link_exists(stale_bridge)
+
+
+def test_only_lab_bridges_are_ever_orphans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path
+    for name in ("gvlabcafe01", "br0"):
+        (root / name / "brif").mkdir(parents=True)
+    monkeypatch.setattr(net, "SYS_NET", root)
+    assert net.orphan_bridge("gvlabcafe01")
+    assert not net.orphan_bridge("br0")  # somebody else's bridge, however empty
+    assert not net.orphan_bridge("gvlabmissing")
