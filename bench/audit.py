@@ -2,7 +2,7 @@
 and Lynis's quick audit of one host for comparison.
 
 Targets from issue 15: the fleet of 20 <= 5 s wall, one host <= 1 s. Runs the CLI as a user
-does, on a lab of its own (subnet 10.213.211.0/24) that it takes down at the end.
+does, on a lab of its own (subnet 10.213.231.0/24) that it takes down at the end.
 
     sudo .venv/bin/python bench/audit.py [--runs 3]
 """
@@ -19,7 +19,7 @@ import time
 
 from labbench import lab_workspace, lynis, timed  # beside this script
 
-SUBNET = "10.213.211.0/24"
+SUBNET = "10.213.231.0/24"
 
 
 def main() -> None:

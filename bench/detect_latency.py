@@ -26,8 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-SUBNET = "10.213.213.0/24"
-GATEWAY = "10.213.213.1"
+SUBNET = "10.213.233.0/24"
+GATEWAY = "10.213.233.1"
 ROOT = Path(__file__).resolve().parents[1]
 
 

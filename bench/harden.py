@@ -2,7 +2,7 @@
 
 Fresh lab host to MLPS level 3 (target <= 120 s), 10 fresh hosts in parallel (target <= 5 min),
 and Lynis's hardening index inside a host before and after (target after >= 88). Runs the CLI
-as a user does, on a lab of its own (10.213.212.0/24) that it takes down at the end.
+as a user does, on a lab of its own (10.213.232.0/24) that it takes down at the end.
 
     sudo .venv/bin/python bench/harden.py [--fleet 10] [--vars FILE]
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from labbench import lab_workspace, lynis, timed  # beside this script
 
-SUBNET = "10.213.212.0/24"
+SUBNET = "10.213.232.0/24"
 
 
 def lynis_index(env: dict[str, str], host: str) -> int | None:

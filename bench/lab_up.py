@@ -24,7 +24,7 @@ from labbench import timed  # beside this script
 
 from secops import config
 
-SUBNET = "10.213.210.0/24"
+SUBNET = "10.213.230.0/24"
 TARGETS = {"cold, 3 hosts": 90.0, "warm, 3 hosts": 10.0, "warm, 20 hosts": 30.0}
 
 

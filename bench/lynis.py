@@ -20,7 +20,7 @@ from labbench import lab_workspace, lynis, timed  # beside this script
 
 LAB = [sys.executable, "-m", "secops", "lab", "exec"]
 
-SUBNET = "10.213.214.0/24"
+SUBNET = "10.213.234.0/24"
 
 
 def suggestions(report: str) -> list[str]:
