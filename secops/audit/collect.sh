@@ -244,6 +244,63 @@ grub_password() { # how many password lines the boot loader has (never the hash)
   return 1
 }
 
+# effective privileges (owner: access, sudo/admin roles): for every account, its groups and
+# what sudo lets it run as sudo itself resolves the rules (groups, aliases, Defaults), and the
+# owners and modes of the role wrappers. Names are data: read line by line, always quoted.
+sudo_privileges() { # @@user NAME, @@groups GROUPS, then `sudo -ll -U NAME`, per account
+  command -v sudo >/dev/null 2>&1 || return 127
+  [ "$(id -u)" = 0 ] || return 2
+  names=$(getent passwd | cut -d: -f1 | head -n 5000)
+  set -f
+  IFS='
+'
+  # shellcheck disable=SC2086 # one name a line, no globbing
+  set -- $names
+  unset IFS
+  set +f
+  [ "$#" -gt 0 ] || return 0
+  # one `groups` for every account ("NAME : GROUPS" each, as `id -Gn NAME` lists them; a
+  # name holds no colon) instead of one `id` per account
+  groups -- "$@" 2>/dev/null | while IFS= read -r line; do
+    case $line in *' : '*) ;; *) continue ;; esac # not coreutils' groups: no listing at all
+    u=${line%% : *}
+    printf '@@user %s\n' "$u"
+    printf '@@groups %s\n' "${line#* : }"
+    sudo -ll -U "$u" 2>/dev/null
+  done
+  return 0
+}
+
+admin_wrappers() { # mode|owner|group|type|path of the role wrappers and the folders above them
+  for p in /usr/local/sbin/mlps-* /usr/local/sbin /usr/local /usr /; do
+    [ -e "$p" ] && stat -c '%a|%U|%G|%F|%n' -- "$p"
+  done
+  return 0
+}
+
+sysv_status() { # sysv-rc's view of which services run (every init script's `status`); not
+  # asked when systemd is PID 1: its units say it, and the facts read them instead
+  [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && return 4
+  have service --status-all
+}
+
+# the processes first, before the branches below start theirs (an init script's `status`, a
+# sudo listing or the walk must not be taken for a service running)
+section cmd:ps ps -eo user=,comm=,args=
+
+# Three branches run at once (the host's cores work while the network waits): the init
+# scripts' status and the sudo listings and the file walk, the slowest sections, each write
+# to a pipe that the main branch copies out whole after its own sections. Sections are
+# whole units between boundaries, so their order does not matter to the auditor.
+{
+  exec 4>&1
+  section cmd:service_status sysv_status
+} | {
+{
+  exec 4>&1
+  section cmd:sudo_privileges sudo_privileges
+  section cmd:file_inventory file_inventory
+} | {
 section meta:id id -u
 section meta:date date +%s
 section meta:hostname hostname
@@ -316,10 +373,8 @@ section cmd:mounts cat /proc/mounts
 section cmd:systemctl_units have systemctl list-unit-files --type=service --no-legend --no-pager
 section cmd:systemctl_running have systemctl list-units --type=service --state=running --no-legend --no-pager
 section cmd:rc2d ls -1 /etc/rc2.d
-section cmd:service_status have service --status-all
 section cmd:systemctl_timers have systemctl list-unit-files --type=timer --no-legend --no-pager
 section cmd:cron_aide cron_grep aide
-section cmd:ps ps -eo user=,comm=,args=
 section cmd:clamav_db ls -1 /var/lib/clamav
 section cmd:packages packages
 section cmd:security_index security_index
@@ -335,7 +390,6 @@ section cmd:sshd_probes sshd_probes
 
 # files, integrity, boot
 section cmd:stat stat_paths
-section cmd:file_inventory file_inventory
 section cmd:grub_password grub_password
 file /etc/default/grub
 files /etc/default/grub.d/*.cfg
@@ -362,29 +416,11 @@ file /etc/audisp/audisp-remote.conf
 files /etc/logrotate.d/auditd
 section cmd:audit_logs audit_logs
 section cmd:cracklib cracklib_probe
-# effective privileges (owner: access, sudo/admin roles): for every account, its groups and
-# what sudo lets it run as sudo itself resolves the rules (groups, aliases, Defaults), the
-# owners and modes of the role wrappers, and the account the audit came through. Names are
-# data: read line by line, always quoted.
-sudo_privileges() { # @@user NAME, @@groups GROUPS, then `sudo -ll -U NAME`, per account
-  command -v sudo >/dev/null 2>&1 || return 127
-  [ "$(id -u)" = 0 ] || return 2
-  getent passwd | cut -d: -f1 | head -n 5000 | while IFS= read -r u; do
-    printf '@@user %s\n' "$u"
-    printf '@@groups %s\n' "$(id -Gn -- "$u" 2>/dev/null)"
-    sudo -ll -U "$u" 2>/dev/null
-  done
-  return 0
-}
-
-admin_wrappers() { # mode|owner|group|type|path of the role wrappers and the folders above them
-  for p in /usr/local/sbin/mlps-* /usr/local/sbin /usr/local /usr /; do
-    [ -e "$p" ] && stat -c '%a|%U|%G|%F|%n' -- "$p"
-  done
-  return 0
-}
-
-section cmd:sudo_privileges sudo_privileges
+# effective privileges (the account the audit came through; the sudo listings are above)
 section cmd:admin_wrappers admin_wrappers
 section meta:sudo_user printf '%s' "${SUDO_USER:-}"
+cat
+}
+cat
+}
 printf '%s END\n' "$B"

@@ -18,10 +18,12 @@ import fnmatch
 import json
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import PurePosixPath
+from typing import Any, TypeVar, cast
 
 from debian.debian_support import Version
 
@@ -37,6 +39,8 @@ FAIL2BAN_JAILS = (
     "/etc/fail2ban/jail.d/*.local",
 )
 _APT_SETTING = re.compile(r'^([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;')
+View = TypeVar("View", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class FactMissing(Exception):  # noqa: N818 - the name is the public API of the checks
@@ -184,11 +188,36 @@ class SshdProbe:
     settings: dict[str, Setting]
 
 
+def _view(method: View) -> View:
+    """Compute a parsed view once per host: facts do not change once collected, and a host's
+    checks read the same views again and again (sysctl -a, the audit rules, the packages…).
+    A list, dict or set comes back as a shallow copy, so one check cannot alter what the next
+    one reads; a FactMissing is raised again each time, never kept."""
+
+    @wraps(method)
+    def memoized(self: Facts, *args: Any) -> Any:
+        return self.derived((method.__name__, *args), lambda: method(self, *args))
+
+    return cast(View, memoized)
+
+
 @dataclass
 class Facts:
     """Everything collected from one host."""
 
     sections: dict[str, Section] = field(default_factory=dict)
+    _views: dict[tuple[object, ...], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, once per host and ``key`` (views of the checks' own modules too)."""
+        try:
+            value = cast(T, self._views[key])
+        except KeyError:
+            value = compute()
+            self._views[key] = value
+        return copy(value) if isinstance(value, list | dict | set) else value
 
     # -- construction ------------------------------------------------------------------
 
@@ -252,6 +281,7 @@ class Facts:
             raise FactMissing(name, "unreadable (needs root)" if not self.is_root else "unreadable")
         return found.text
 
+    @_view
     def files(self, pattern: str) -> list[tuple[str, str]]:
         """(path, text) of every collected file matching a glob, in name order."""
         found = []
@@ -264,6 +294,10 @@ class Facts:
 
     def lines(self, paths: Iterable[str]) -> list[Setting]:
         """Non-comment, non-blank lines of files (globs allowed), with path:line."""
+        return self._lines(tuple(paths))
+
+    @_view
+    def _lines(self, paths: tuple[str, ...]) -> list[Setting]:
         out: list[Setting] = []
         for pattern in paths:
             for path, text in self.files(pattern) if "*" in pattern else self._one(pattern):
@@ -306,6 +340,7 @@ class Facts:
 
     # -- identification and authentication -----------------------------------------------
 
+    @_view
     def login_defs(self) -> dict[str, Setting]:
         """/etc/login.defs as KEY -> value (first value wins, as shadow-utils reads it)."""
         found: dict[str, Setting] = {}
@@ -323,6 +358,7 @@ class Facts:
         """/etc/default/useradd as KEY -> value."""
         return _key_values(self.lines(["/etc/default/useradd"]), "=")
 
+    @_view
     def pam(self, service: str) -> list[PamLine]:
         """The PAM stack of /etc/pam.d/<service>, with @include expanded."""
         return self._pam(service, depth=0)
@@ -357,6 +393,7 @@ class Facts:
             if PurePosixPath(line.module).name == module and (kind is None or line.kind == kind)
         ]
 
+    @_view
     def pwquality(self) -> dict[str, Setting]:
         """pwquality.conf then pwquality.conf.d/*.conf (later files win); flags map to ""."""
         return _key_values(
@@ -372,6 +409,7 @@ class Facts:
             self.lines(["/etc/security/faillock.conf"]), "=", last_wins=True, flags=True
         )
 
+    @_view
     def limits(self) -> list[Limit]:
         found = []
         for setting in self.lines(["/etc/security/limits.conf", "/etc/security/limits.d/*.conf"]):
@@ -380,6 +418,7 @@ class Facts:
                 found.append(Limit(parts[0], parts[1], parts[2], parts[3], setting.source))
         return found
 
+    @_view
     def accounts(self) -> list[Account]:
         """/etc/passwd joined with the shadow metadata (never the hashes)."""
         passwd = self.file("/etc/passwd")
@@ -422,6 +461,7 @@ class Facts:
         meta = self.sections.get("shadow:meta")
         return meta is not None and meta.rc == 0
 
+    @_view
     def groups(self) -> dict[str, Group]:
         text = self.file("/etc/group")
         if text is None:
@@ -434,6 +474,7 @@ class Facts:
                 found[fields[0]] = Group(fields[0], int(fields[2]), members)
         return found
 
+    @_view
     def sshd(self) -> dict[str, Setting]:
         """sshd's effective settings from ``sshd -T`` (keys lower-case; repeated keys joined)."""
         text = self.text("cmd:sshd_T")
@@ -444,6 +485,7 @@ class Facts:
                 found.setdefault(key.lower(), []).append(value.strip())
         return {key: Setting(" ".join(values), "sshd -T") for key, values in found.items()}
 
+    @_view
     def sshd_config(self) -> dict[str, Setting]:
         """sshd_config as written (first value wins; Include of sshd_config.d; Match ignored)."""
         found: dict[str, Setting] = {}
@@ -470,10 +512,12 @@ class Facts:
             out.append(setting)
         return out
 
+    @_view
     def profile(self) -> list[Setting]:
         """Lines of the login shell start-up files."""
         return self.lines(["/etc/profile", "/etc/profile.d/*.sh", "/etc/bash.bashrc"])
 
+    @_view
     def sudoers(self) -> list[Setting]:
         return self.lines(["/etc/sudoers", "/etc/sudoers.d/*"])
 
@@ -499,16 +543,19 @@ class Facts:
 
     # -- audit, logs, time ---------------------------------------------------------------
 
+    @_view
     def auditd_conf(self) -> dict[str, Setting]:
         """/etc/audit/auditd.conf with lower-case keys."""
         found = _key_values(self.lines(["/etc/audit/auditd.conf"]), "=", last_wins=True)
         return {key.lower(): value for key, value in found.items()}
 
+    @_view
     def audit_rules_files(self) -> list[Setting]:
         """Rules as configured: rules.d/*.rules, else audit.rules."""
         rules = self.lines(["/etc/audit/rules.d/*.rules"])
         return rules or self.lines(["/etc/audit/audit.rules"])
 
+    @_view
     def audit_rules_live(self) -> list[str]:
         """Rules loaded in the kernel (``auditctl -l``; needs root and the audit subsystem)."""
         text = self.text("cmd:auditctl_l")
@@ -527,6 +574,7 @@ class Facts:
                 found[key] = value.strip()
         return found
 
+    @_view
     def rsyslog(self) -> list[Setting]:
         return self.lines(["/etc/rsyslog.conf", "/etc/rsyslog.d/*.conf"])
 
@@ -538,6 +586,7 @@ class Facts:
 
     # -- kernel ----------------------------------------------------------------------------
 
+    @_view
     def sysctl(self) -> dict[str, Setting]:
         """Live kernel settings (``sysctl -a``), values with single spaces."""
         found = {}
@@ -547,6 +596,7 @@ class Facts:
                 found[key.strip()] = Setting(" ".join(value.split()), "sysctl -a")
         return found
 
+    @_view
     def sysctl_files(self) -> dict[str, Setting]:
         """Kernel settings as configured, in systemd-sysctl's order (later wins).
 
@@ -582,6 +632,7 @@ class Facts:
 
     # -- software and services -----------------------------------------------------------
 
+    @_view
     def packages(self) -> dict[str, str]:
         """Installed packages -> version."""
         found = {}
@@ -591,26 +642,32 @@ class Facts:
                 found[parts[0].split(":")[0]] = parts[2]
         return found
 
+    @_view
     def pending_security_updates(self) -> list[Upgrade]:
         """Installed packages older than the security repository's version.
 
         A version that does not parse (a damaged list, a hostile host) is skipped, not fatal.
         """
+        packages = self.packages()
         available: dict[str, Version] = {}
         for line in self.text("cmd:security_index").splitlines():
             name, _, text = line.partition("\t")
+            if name not in packages:  # only installed packages can be pending
+                continue
             version = _version(text)
             if name and version is not None:
                 current = available.get(name)
                 if current is None or version > current:
                     available[name] = version
         pending = []
-        for name, installed in sorted(self.packages().items()):
-            newer, current = available.get(name), _version(installed)
+        for name, installed in sorted(packages.items()):
+            newer = available.get(name)
+            current = _version(installed) if newer is not None else None
             if newer is not None and current is not None and newer > current:
                 pending.append(Upgrade(name, installed, str(newer)))
         return pending
 
+    @_view
     def services(self) -> dict[str, Service]:
         """Services with enabled/running state, from systemd or from sysv-rc."""
         if self.init == "systemd":
@@ -655,6 +712,7 @@ class Facts:
         names = enabled | set(running)
         return {n: Service(n, n in enabled, running.get(n), "/etc/rc2.d") for n in names}
 
+    @_view
     def processes(self) -> list[tuple[str, str, str]]:
         """(user, command name, full command line) of every process."""
         found = []
@@ -664,6 +722,7 @@ class Facts:
                 found.append((parts[0], parts[1], parts[2] if len(parts) == 3 else ""))
         return found
 
+    @_view
     def listening(self) -> list[Listener]:
         """Listening TCP and bound UDP sockets (``ss -tulnp``)."""
         found = []
@@ -692,6 +751,7 @@ class Facts:
 
     # -- files -------------------------------------------------------------------------
 
+    @_view
     def modes(self) -> dict[str, FileMode]:
         """Mode, owner and type of the paths the collector stats."""
         found = {}
@@ -722,6 +782,7 @@ class Facts:
             raise FactMissing("cmd:world_writable", "not collected")
         return [p.decode("utf-8", errors="replace") for p in section.data.split(b"\0") if p]
 
+    @_view
     def file_inventory(self) -> FileInventory:
         """Setuid/setgid files, unowned files and world-writable folders without the sticky
         bit, from one bounded walk of the system folders (``cmd:file_inventory``)."""
@@ -897,6 +958,7 @@ class Facts:
 
     # -- H2: sshd per user and address, the firewall as JSON, declared management networks --
 
+    @_view
     def sshd_probes(self) -> list[SshdProbe]:
         """``sshd -T -C user=…,addr=…`` for the users and addresses the collector probed."""
         found: list[SshdProbe] = []
@@ -920,6 +982,7 @@ class Facts:
             found.append(SshdProbe(user, address, settings))
         return found
 
+    @_view
     def nft_json(self) -> list[dict[str, object]] | None:
         """The objects of ``nft -j list ruleset``; None when nft is not installed."""
         section = self.sections.get("cmd:nft_json")
@@ -1073,6 +1136,10 @@ class Privileges:
 
 def sudo_privileges(facts: Facts) -> dict[str, Privileges]:
     """Every account's sudo privileges; FactMissing when they could not be collected."""
+    return facts.derived(("sudo_privileges",), lambda: _sudo_privileges(facts))
+
+
+def _sudo_privileges(facts: Facts) -> dict[str, Privileges]:
     found: dict[str, Privileges] = {}
     for block in re.split(r"(?m)^@@user ", facts.text("cmd:sudo_privileges"))[1:]:
         name, _, rest = block.partition("\n")

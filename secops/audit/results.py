@@ -8,7 +8,7 @@ codes; their zh/en labels live with the report.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 # one check on one host
@@ -92,7 +92,7 @@ class AuditRun:
     version: int = RESULTS_VERSION
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+        return json.dumps(_plain(self), ensure_ascii=False, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> AuditRun:
@@ -114,3 +114,15 @@ class AuditRun:
             for h in raw.pop("hosts")
         ]
         return cls(**raw, hosts=hosts)
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (a fleet's results are thousands of
+    objects, only read here): dataclasses become dicts of their fields, in order."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -8,23 +8,15 @@ print as ``error: …`` with a hint and exit 1; usage errors exit 2.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from types import ModuleType
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from secops import __version__
-from secops.cli import alerts as alerts_cli
-from secops.cli import audit as audit_cli
-from secops.cli import detect as detect_cli
-from secops.cli import harden as harden_cli
-from secops.cli import infra as infra_cli
-from secops.cli import inventory as inventory_cli
-from secops.cli import lab as lab_cli
-from secops.cli import report as report_cli
-from secops.cli import serve as serve_cli
-from secops.cli import siem as siem_cli
 from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
@@ -33,8 +25,53 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
-def build_app() -> typer.Typer:
-    """The app with every command group that works, its help in the current language."""
+def _module(name: str) -> ModuleType:
+    return import_module(f"secops.cli.{name}")
+
+
+def _group(name: str) -> Callable[[typer.Typer], None]:
+    def add(app: typer.Typer) -> None:
+        app.add_typer(_module(name).build(), name=name)
+
+    return add
+
+
+def _command(name: str) -> Callable[[typer.Typer], None]:
+    def add(app: typer.Typer) -> None:
+        app.command(name, help=t(f"{name}.help"))(getattr(_module(name), name))
+
+    return add
+
+
+def _serve(app: typer.Typer) -> None:
+    _module("serve").register_commands(app)
+
+
+# Every command, in the order --help lists them, and how to add it. A command's module is
+# imported only when that command runs (or for --help): `govsec audit` need not load the SIEM,
+# alerting and cloud code, a tenth of a second of imports.
+COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
+    "lab": _group("lab"),
+    "audit": _command("audit"),
+    "harden": _command("harden"),
+    "report": _group("report"),
+    "siem": _group("siem"),
+    "alerts": _group("alerts"),
+    "detect": _group("detect"),
+    "infra": _group("infra"),
+    "inventory": _group("inventory"),
+    "serve": _serve,
+    "metrics": _serve,
+}
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The app with every command group that works, its help in the current language.
+
+    Args:
+        command: the command about to run (see :func:`command_of`): only it is added; None
+            adds them all.
+    """
     app = typer.Typer(
         name="govsec",
         help=t("app.help"),
@@ -59,17 +96,27 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Settled in main() before parsing; declared here so --help lists them."""
 
-    app.add_typer(lab_cli.build(), name="lab")
-    app.command("audit", help=t("audit.help"))(audit_cli.audit)
-    app.command("harden", help=t("harden.help"))(harden_cli.harden)
-    app.add_typer(report_cli.build(), name="report")
-    app.add_typer(siem_cli.build(), name="siem")
-    app.add_typer(alerts_cli.build(), name="alerts")
-    app.add_typer(detect_cli.build(), name="detect")
-    app.add_typer(infra_cli.build(), name="infra")
-    app.add_typer(inventory_cli.build(), name="inventory")
-    serve_cli.register_commands(app)
+    if command in COMMANDS:
+        COMMANDS[command](app)
+    else:
+        for add in dict.fromkeys(COMMANDS.values()):  # serve adds metrics too: once
+            add(app)
     return app
+
+
+def command_of(args: Sequence[str]) -> str | None:
+    """The command ``args`` run, or None when they ask for the app's own help or version."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif arg in ("--", "--version", "-h", "--help"):
+            return None
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _lang_from_argv(args: Sequence[str]) -> str | None:
@@ -102,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         _report(err, exc)
         sys.exit(EXIT_ERROR)
-    app = build_app()
+    app = build_app(command_of(args))
     try:
         # standalone: usage errors exit 2 and typer.Exit gives its code, as every CLI does
         app(args=args, prog_name="govsec")

@@ -7,11 +7,10 @@ fleet score is under ``--fail-under``; 1 the audit itself could not run; 2 usage
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from enum import StrEnum
-from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -20,8 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from secops.audit.results import AuditRun, HostResult
-from secops.config import data_dir
+from secops.config import cache_dir, data_dir
 from secops.i18n import current_lang, t
+
+if TYPE_CHECKING:
+    from secops.audit.inventory import Target
+    from secops.catalog.model import Catalog
 
 EXIT_UNREACHABLE = 3
 EXIT_UNDER = 4
@@ -57,24 +60,9 @@ def audit(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Audit hosts against the MLPS catalog; write results, evidence and a report."""
-    # Ansible's inventory code takes ~0.2 s to load: a forked process reads the inventory
-    # while this one loads paramiko, the catalog and the report template (two cores, not one)
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) if inventory else None
-    from secops.audit.inventory import load_targets
-
-    pending = pool.submit(load_targets, inventory, limit) if pool and inventory else None
+    targets = _targets(inventory, limit) if inventory else None
     from secops.audit.runner import RESULTS, run_audit
-    from secops.catalog.model import load_catalog
-    from secops.report.html import render_html, warm_up
-    from secops.report.junit import render_junit
 
-    warm_up()
-    catalog = load_catalog()
-    try:
-        targets = pending.result() if pending is not None else None
-    finally:
-        if pool is not None:
-            pool.shutdown()
     folder = out_dir or default_out_dir(level)
     loud = output is Format.table and not quiet and err.is_terminal
     total = len(targets) if targets is not None else 1
@@ -93,12 +81,17 @@ def audit(
 
         run = run_audit(
             targets,
-            lambda: catalog,
+            _prepare,
             level,
             folder,
             inventory=str(inventory.absolute()) if inventory else "",
             on_host=advance,
         )
+    from secops.catalog.model import load_catalog
+    from secops.report.html import render_html
+    from secops.report.junit import render_junit
+
+    catalog = load_catalog()
     report = folder / "report.html"
     report.write_text(render_html(run, catalog, current_lang()), encoding="utf-8")
     _link_latest(folder)
@@ -112,6 +105,35 @@ def audit(
             t("audit.written", results=escape(str(folder / RESULTS)), report=escape(str(report)))
         )
     raise typer.Exit(exit_code(run, fail_under))
+
+
+def _targets(inventory: Path, limit: str | None) -> list[Target]:
+    """The inventory's hosts: remembered from the last run when the inventory is static,
+    else read by Ansible in a forked process while this one loads paramiko (two cores)."""
+    from secops.audit.inventory import cached_targets, load_targets
+
+    cache = cache_dir() / "audit-inventory"
+    found = cached_targets(inventory, limit, cache)
+    if found is not None:
+        return found
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        pending = pool.submit(load_targets, inventory, limit, cache)
+        import secops.audit.transport  # noqa: F401 - paramiko loads meanwhile
+
+        return pending.result()
+
+
+def _prepare() -> Catalog:
+    """What evaluation and the report need, loaded while the hosts are being collected."""
+    from secops.audit.evaluate import evaluate_host  # noqa: F401 - the checks and the catalog
+    from secops.catalog.model import load_catalog
+    from secops.report.html import warm_up
+
+    warm_up()
+    return load_catalog()
 
 
 def exit_code(run: AuditRun, fail_under: float | None) -> int:

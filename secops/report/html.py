@@ -11,12 +11,19 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+)
 from markupsafe import Markup
 
 from secops import __version__
 from secops.audit.results import STATUSES, VERDICTS, AuditRun
 from secops.catalog.model import Catalog
+from secops.config import cache_dir
 from secops.i18n import Lang
 from secops.report import charts
 from secops.report.labels import label, labels_for
@@ -94,6 +101,17 @@ def warm_up() -> None:
     _environment().get_template("report.html.j2")
 
 
+def _bytecode_cache() -> BytecodeCache | None:
+    """Compiled templates kept under the cache dir (keyed by their source's checksum):
+    compiling the report template takes longer than auditing a host."""
+    folder = cache_dir() / "report-templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -103,6 +121,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["shown"] = printable
     env.filters["score"] = _score

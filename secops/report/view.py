@@ -23,7 +23,7 @@ _KEEP = frozenset("\n\t")
 
 def clean(value: str) -> str:
     """``value`` with lone surrogates (undecodable bytes) replaced by U+FFFD, so it encodes."""
-    if not any(_surrogate(ch) for ch in value):
+    if value.isascii() or not any(_surrogate(ch) for ch in value):
         return value
     return "".join("\ufffd" if _surrogate(ch) else ch for ch in value)
 
@@ -38,7 +38,11 @@ def printable(value: str) -> str:
     Hostile evidence can carry terminal escapes, NULs that XML cannot hold, or bidi overrides
     that reorder what a reader sees; an assessor should see that they are there.
     """
-    if all(ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in value):
+    # isprintable() is False for every Cc, Cf and Cs character (and for some harmless ones,
+    # e.g. a newline or a non-ASCII space): when True there is nothing to show
+    if value.isprintable() or all(
+        ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf", "Cs") for ch in value
+    ):
         return value
     return "".join(_visible(ch) for ch in value)
 

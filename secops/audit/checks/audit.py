@@ -107,7 +107,11 @@ def parse_rule(text: str, source: str) -> AuditRule:
 
 
 def config_rules(facts: Facts) -> list[AuditRule]:
-    return [parse_rule(s.value, s.source) for s in facts.audit_rules_files()]
+    """Rules as configured (rules.d), parsed once per host: a dozen checks read them."""
+    return facts.derived(
+        ("config_rules",),
+        lambda: [parse_rule(s.value, s.source) for s in facts.audit_rules_files()],
+    )
 
 
 def live_rules(facts: Facts) -> list[AuditRule] | None:
@@ -115,7 +119,10 @@ def live_rules(facts: Facts) -> list[AuditRule] | None:
     section = facts.section("cmd:auditctl_l")
     if section is not None and section.rc == NOT_INSTALLED:
         return None
-    return [parse_rule(line, "auditctl -l") for line in facts.audit_rules_live()]
+    return facts.derived(
+        ("live_rules",),
+        lambda: [parse_rule(line, "auditctl -l") for line in facts.audit_rules_live()],
+    )
 
 
 def audit_rules_check(

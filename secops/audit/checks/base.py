@@ -160,10 +160,13 @@ def octal(text: object) -> int:
 def installed(facts: Facts, patterns: Iterable[str]) -> list[tuple[str, str]]:
     """(package, version) of installed packages matching any of the glob patterns."""
     wanted = list(patterns)
+    # most patterns are plain names: looked up, not matched against every package
+    exact = {p for p in wanted if not any(c in p for c in "*?[")}
+    globs = [p for p in wanted if p not in exact]
     return sorted(
         (name, version)
         for name, version in facts.packages().items()
-        if any(fnmatchcase(name, p) for p in wanted)
+        if name in exact or any(fnmatchcase(name, p) for p in globs)
     )
 
 

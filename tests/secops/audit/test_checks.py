@@ -169,3 +169,14 @@ def test_hostile_facts_neither_crash_nor_pass(check_id: str, facts: Facts) -> No
             assert outcome.status != "pass", render(outcome)
         for found in outcome.evidence:
             assert len(found.seen) <= 160 and found.seen.isprintable(), found.seen[:80]
+
+
+def test_a_view_is_parsed_once_and_no_check_can_alter_it_for_the_next() -> None:
+    facts = Facts.from_texts({"cmd:sysctl": "kernel.a = 1\n", "file:/etc/passwd": "x\n"})
+    seen = facts.sysctl()
+    seen.clear()  # a careless check
+    assert facts.sysctl()["kernel.a"].value == "1"
+    assert facts.sysctl() is not facts.sysctl()  # copies of the one parsed view
+    for _ in range(2):  # a missing fact is reported every time, never remembered as a value
+        with pytest.raises(FactMissing, match="not collected"):
+            facts.packages()

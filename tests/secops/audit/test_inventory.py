@@ -1,8 +1,9 @@
+import contextlib
 from pathlib import Path
 
 import pytest
 
-from secops.audit.inventory import InventoryError, load_targets
+from secops.audit.inventory import InventoryError, cached_targets, load_targets
 
 YAML = """\
 all:
@@ -65,3 +66,53 @@ def test_missing_or_empty_inventory_is_named(tmp_path: Path) -> None:
         load_targets(tmp_path / "absent.yml")
     with pytest.raises(InventoryError, match="no hosts"):
         load_targets(write(tmp_path, "# nothing\n"))
+
+
+STATIC = "all:\n  hosts:\n    h1: {ansible_host: 192.0.2.10, ansible_user: ops}\n"
+
+
+def test_a_static_inventory_is_answered_from_the_cache_until_a_file_changes(
+    tmp_path: Path,
+) -> None:
+    path, cache = write(tmp_path, STATIC), tmp_path / "cache"
+    assert cached_targets(path, None, cache) is None  # nothing kept yet
+    first = load_targets(path, None, cache)
+    assert cached_targets(path, None, cache) == first
+    assert cached_targets(path, "h1", cache) is None  # another --limit is another answer
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("ansible_port: 2222\n")
+    assert cached_targets(path, None, cache) is None  # group_vars count
+    second = load_targets(path, None, cache)
+    assert cached_targets(path, None, cache) == second
+    path.write_text(STATIC.replace("192.0.2.10", "192.0.2.11"))
+    assert cached_targets(path, None, cache) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        YAML,  # a template: what it looks up may change without the file changing
+        "plugin: constructed\n",  # an inventory plugin's configuration
+    ],
+)
+def test_an_inventory_that_is_not_static_is_never_cached(tmp_path: Path, text: str) -> None:
+    path, cache = write(tmp_path, text), tmp_path / "cache"
+    with contextlib.suppress(InventoryError):  # the plugin's config is not complete: no matter
+        load_targets(path, None, cache)
+    assert cached_targets(path, None, cache) is None
+    assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_an_executable_inventory_is_never_cached(tmp_path: Path) -> None:
+    path, cache = write(tmp_path, STATIC), tmp_path / "cache"
+    load_targets(path, None, cache)
+    path.chmod(0o755)  # Ansible would run it as a script
+    assert cached_targets(path, None, cache) is None
+
+
+def test_a_damaged_cache_entry_is_ignored(tmp_path: Path) -> None:
+    path, cache = write(tmp_path, STATIC), tmp_path / "cache"
+    load_targets(path, None, cache)
+    for entry in cache.iterdir():
+        entry.write_text("[{")
+    assert cached_targets(path, None, cache) is None

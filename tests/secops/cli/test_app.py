@@ -2,6 +2,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from secops import __version__
 from tests.conftest import govsec
 
@@ -69,3 +71,21 @@ def test_errors_in_chinese(tmp_path: Path) -> None:
     result = govsec("--lang", "zh", "lab", "status", env=clean_env(tmp_path))
     assert result.returncode == 1
     assert "错误: 当前没有运行中的实验环境" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["audit", "-i", "x"], "audit"),
+        (["--lang", "zh", "report", "build"], "report"),
+        (["--lang=en", "metrics"], "metrics"),
+        (["--help"], None),
+        (["--version", "audit"], None),
+        ([], None),
+    ],
+)
+def test_only_the_command_that_runs_is_loaded(args: list[str], command: str | None) -> None:
+    from secops.cli.app import COMMANDS, command_of
+
+    assert command_of(args) == command
+    assert command is None or command in COMMANDS
