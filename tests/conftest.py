@@ -9,10 +9,14 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from secops import config
+
+if TYPE_CHECKING:
+    from tests.labkit import Hardened
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ROOT / "tests" / "files"
@@ -156,3 +160,13 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         )
     finally:
         govsec("lab", "down", env=env, check=True)
+
+
+@pytest.fixture(scope="session")
+def shared_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hardened]:
+    """One lab host hardened at level 3 for the modules that only restore what they change
+    (tests/labkit.py: the three administrators, the audit trail forwarded to a collector)."""
+    from tests.labkit import hardened_host  # it builds on the helpers above
+
+    with hardened_host(tmp_path_factory) as host:
+        yield host

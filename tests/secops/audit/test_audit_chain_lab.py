@@ -1,7 +1,8 @@
 """The audit chain and the password dictionary on a hardened lab host (issue 15 items 5, 6, 10).
 
-One fresh host is hardened at level 3 with ``mlps_syslog_collector`` pointed at a TCP listener
-this test runs on the machine's side of the lab link (the bridge's gateway address). A lab host
+The host is the one hardened at level 3 once for the session (``shared_host``, tests/labkit.py),
+its ``mlps_syslog_collector`` pointed at a TCP listener run on the machine's side of the lab
+link (the bridge's gateway address); what a test changes it restores. A lab host
 has no audit subsystem (``GOVSEC_LAB_FORBIDS=…audit``): auditd is configured but never runs,
 so the chain is proven from its plugin on: the very program auditd would start
 (``/sbin/audisp-syslog`` with the arguments of its plugin file) is fed an audit record, and the
@@ -15,124 +16,25 @@ as that user); a dictionary word and a too-short one are refused.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shlex
-import socket
 import subprocess
-import threading
-import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import govsec, lab_env, require_root
+from tests.labkit import SHARED_GATEWAY, Collector, Hardened, Lab
 
 pytestmark = pytest.mark.lab
-SUBNET = "10.213.213.0/24"
-HOST = "lab01"
-GATEWAY = str(ipaddress.ip_network(SUBNET).network_address + 1)
+GATEWAY = SHARED_GATEWAY
 PLUGIN = "/etc/audit/plugins.d/syslog.conf"
 FORWARD = "/etc/rsyslog.d/60-mlps-forward.conf"
 
 
-@dataclass
-class Collector:
-    """A TCP syslog receiver on the lab's gateway: every byte any host sends, kept in order."""
-
-    server: socket.socket
-    data: bytearray = field(default_factory=bytearray)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def port(self) -> int:
-        port: int = self.server.getsockname()[1]
-        return port
-
-    def serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
-
-    def _read(self, conn: socket.socket) -> None:
-        with conn:
-            while chunk := conn.recv(65536):
-                with self.lock:
-                    self.data += chunk
-
-    def text(self) -> str:
-        with self.lock:
-            return self.data.decode(errors="replace")
-
-    def wait_for(self, needle: str, seconds: float = 30) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if needle in self.text():
-                return True
-            time.sleep(0.5)
-        return False
-
-
-@dataclass(frozen=True)
-class Lab:
-    env: dict[str, str]
-    home: Path
-    inventory: Path
-    collector: Collector
-
-    def exec(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return govsec("lab", "exec", HOST, "--", *argv, env=self.env)
-
-    def sh(self, script: str) -> subprocess.CompletedProcess[str]:
-        result = self.exec("sh", "-c", script)
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result
-
-    def root_python(self, script: str) -> subprocess.CompletedProcess[str]:
-        """A Python script run as root on the host, sent on stdin (no secret on a command line)."""
-        return subprocess.run(
-            [
-                "ssh",
-                "-F",
-                str(self.inventory.with_name("ssh_config")),
-                "-o",
-                "BatchMode=yes",
-                HOST,
-                "sudo -n python3 -",
-            ],
-            input=script,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def audit(self, name: str) -> dict[str, Any]:
-        out = self.home / name
-        result = govsec(
-            "audit",
-            "-i",
-            str(self.inventory),
-            "--level",
-            "3",
-            "-o",
-            str(out),
-            "--quiet",
-            env=self.env,
-            timeout=300,
-        )
-        assert result.returncode in (0, 4), result.stdout + result.stderr
-        host: dict[str, Any] = json.loads((out / "results.json").read_text())["hosts"][0]
-        assert host["reachable"] and host["as_root"], host
-        return host
+def root_python(lab: Lab, script: str) -> subprocess.CompletedProcess[str]:
+    """A Python script run as root on the host, sent on stdin (no secret on a command line)."""
+    return lab.ssh("sudo -n python3 -", stdin=script)
 
 
 def check(host: dict[str, Any], check_id: str) -> dict[str, Any]:
@@ -146,42 +48,17 @@ def control(host: dict[str, Any], control_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_root()
-    home = tmp_path_factory.mktemp("chain-home")
-    env = lab_env(home, SUBNET)
-    inventory = home / "inventory" / "hosts.yml"
-    govsec(
-        "lab", "up", "--hosts", "1", "--quiet", "--inventory", str(inventory), env=env, check=True
-    )
-    server = socket.create_server((GATEWAY, 0))  # only the lab's bridge address, never beyond
-    collector = Collector(server)
-    threading.Thread(target=collector.serve, daemon=True).start()
-    try:
-        yield Lab(env, home, inventory, collector)
-    finally:
-        server.close()
-        govsec("lab", "down", "--quiet", env=env)
+def lab(shared_host: Hardened) -> Lab:
+    return shared_host.lab
+
+
+@pytest.fixture(scope="module")
+def collector(shared_host: Hardened) -> Collector:
+    return shared_host.collector
 
 
 @pytest.fixture(scope="module")
 def hardened(lab: Lab) -> dict[str, Any]:
-    variables = lab.home / "vars.yml"
-    variables.write_text(
-        yaml.safe_dump({"mlps_syslog_collector": f"{GATEWAY}:{lab.collector.port}"})
-    )
-    result = govsec(
-        "harden",
-        "-i",
-        str(lab.inventory),
-        "--format",
-        "json",
-        "-e",
-        str(variables),
-        env=lab.env,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return lab.audit("audit-hardened")
 
 
@@ -209,20 +86,22 @@ def test_after_harden_the_chain_checks_pass(hardened: dict[str, Any]) -> None:
     assert GATEWAY in evidence  # the collector the SIEM-side retention must be shown for
 
 
-def test_an_audit_record_reaches_the_collector(lab: Lab, hardened: dict[str, Any]) -> None:
+def test_an_audit_record_reaches_the_collector(
+    lab: Lab, collector: Collector, hardened: dict[str, Any]
+) -> None:
     plugin = lab.sh(f"cat {PLUGIN}").stdout
     assert "active = yes" in plugin, plugin
     marker = f"govsec-chain-{uuid.uuid4().hex}"
     feed_plugin(lab, marker)
-    assert lab.collector.wait_for(marker), lab.collector.text()[-2000:]
-    line = next(ln for ln in lab.collector.text().splitlines() if marker in ln)
+    assert collector.wait_for(marker), collector.text()[-2000:]
+    line = next(ln for ln in collector.text().splitlines() if marker in ln)
     assert " audispd " in line and "<182>" in line and "type=USER_CMD" in line
     # kept on the host by auditd only, not a second time in the system logs
     assert marker not in lab.exec("cat", "/var/log/syslog").stdout
 
 
 def test_a_stop_rule_before_the_forwarding_keeps_records_home_and_fails(
-    lab: Lab, hardened: dict[str, Any]
+    lab: Lab, collector: Collector, hardened: dict[str, Any]
 ) -> None:
     drop = "/etc/rsyslog.d/10-quiet.conf"
     lab.sh(
@@ -233,8 +112,8 @@ def test_a_stop_rule_before_the_forwarding_keeps_records_home_and_fails(
         marker, control_marker = (f"govsec-{kind}-{uuid.uuid4().hex}" for kind in ("drop", "ok"))
         feed_plugin(lab, marker)
         lab.exec("logger", "-t", "govsec-test", control_marker)
-        assert lab.collector.wait_for(control_marker)  # the forwarding itself still works
-        assert marker not in lab.collector.text()  # …but audit records no longer reach it
+        assert collector.wait_for(control_marker)  # the forwarding itself still works
+        assert marker not in collector.text()  # …but audit records no longer reach it
         host = lab.audit("audit-stop-rule")
         found = check(host, "audit_records_forwarded")
         assert found["status"] == "fail", found
@@ -345,7 +224,10 @@ def test_a_user_changes_a_password_through_pam_and_weak_ones_are_refused(
 ) -> None:
     found = check(hardened, "pwquality_dictcheck")
     assert found["status"] == "pass", found
-    run = lab.root_python(PASSWD_SCRIPT)
+    try:
+        run = root_python(lab, PASSWD_SCRIPT)
+    finally:
+        lab.exec("userdel", "-r", "pwtest")  # the host is shared: leave no account behind
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["chpasswd"][0] == 0, result["chpasswd"]  # root through chpasswd's PAM stack

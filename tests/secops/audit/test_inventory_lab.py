@@ -12,16 +12,12 @@ judged as configured: the audit subsystem is the machine's).
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import govsec, lab_env, require_root
+from tests.labkit import Lab, checks, hardened_ok, lab_up
 
 pytestmark = pytest.mark.lab
 SUBNET = "10.213.214.0/24"
@@ -61,66 +57,37 @@ ALSO_PASSING = ["ssh_crypto_factor", "faillock_deny", "shell_timeout", "sshd_str
 AREAS = {"mlps_passwords_enabled": False, "mlps_malware_enabled": False}
 
 
-@dataclass(frozen=True)
-class Lab:
-    env: dict[str, str]
-    home: Path
-    inventory: Path
+def harden(lab: Lab, *extra: str) -> None:
+    """``govsec harden --level 3`` without the AREAS left out; it must succeed."""
+    variables = lab.home / "vars.yml"
+    variables.write_text(yaml.safe_dump(AREAS))
+    hardened_ok(lab.harden("--level", "3", "-e", str(variables), *extra))
 
-    def exec(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return govsec("lab", "exec", HOST, "--", *argv, env=self.env)
 
-    def harden(self, *extra: str) -> subprocess.CompletedProcess[str]:
-        variables = self.home / "vars.yml"
-        variables.write_text(yaml.safe_dump(AREAS))
-        return govsec(
-            "harden", "-i", str(self.inventory), "--level", "3", "--format", "json",
-            "-e", str(variables), *extra, env=self.env, timeout=900,
-        )  # fmt: skip
-
-    def audit(self, name: str) -> dict[str, dict]:  # type: ignore[type-arg]
-        """Check id -> result of a level-3 audit of the host."""
-        out = self.home / name
-        result = govsec(
-            "audit", "-i", str(self.inventory), "--level", "3", "-o", str(out), "--quiet",
-            env=self.env, timeout=300,
-        )  # fmt: skip
-        assert result.returncode in (0, 4), result.stdout[-2000:] + result.stderr[-2000:]
-        host = json.loads((out / "results.json").read_text())["hosts"][0]
-        assert host["reachable"] and host["as_root"]
-        return {c["check_id"]: c for c in host["checks"]}
+def audit(lab: Lab, name: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Check id -> result of a level-3 audit of the host."""
+    return checks(lab.audit(name))
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_root()
-    home = tmp_path_factory.mktemp("inventory-home")
-    env = lab_env(home, SUBNET)
-    inventory = home / "inventory" / "hosts.yml"
-    govsec(
-        "lab", "up", "--hosts", "1", "--quiet", "--inventory", str(inventory), env=env, check=True
-    )
-    try:
-        hardened = Lab(env, home, inventory).harden()
-        assert hardened.returncode == 0, hardened.stdout[-3000:] + hardened.stderr[-3000:]
-        yield Lab(env, home, inventory)
-    finally:
-        govsec("lab", "down", "--quiet", env=env)
+    with lab_up(tmp_path_factory, "inventory", SUBNET) as lab:
+        harden(lab)
+        yield lab
 
 
 @pytest.fixture(scope="module")
 def rounds(lab: Lab) -> dict[str, dict[str, dict]]:  # type: ignore[type-arg]
     """The audit after the harden, after breaking each requirement, and after re-hardening."""
-    found = {"hardened": lab.audit("audit-hardened")}
+    found = {"hardened": audit(lab, "audit-hardened")}
     for check_id, commands in BREAKS.items():
         for argv in commands:
             done = lab.exec(*argv)
             assert done.returncode == 0, f"{check_id}: {argv}: {done.stdout}{done.stderr}"
-    found["broken"] = lab.audit("audit-broken")
+    found["broken"] = audit(lab, "audit-broken")
     lab.exec("rm", "-f", "/etc/ssh/sshd_config.d/00-aa-env.conf")  # the role owns 00-mlps- only
-    again = lab.harden("--tags", ",".join(BREAKS))
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    found["rehardened"] = lab.audit("audit-rehardened")
+    harden(lab, "--tags", ",".join(BREAKS))
+    found["rehardened"] = audit(lab, "audit-rehardened")
     return found
 
 

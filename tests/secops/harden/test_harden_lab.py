@@ -7,79 +7,42 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import govsec, lab_env, require_root
+from tests.conftest import govsec
+from tests.labkit import Lab, lab_up
 from tests.secops.audit.test_audit_lab import LOGIN_RECORDS
 
 pytestmark = pytest.mark.lab
 SUBNET = "10.213.202.0/24"
 
 
-@dataclass(frozen=True)
-class Lab:
-    env: dict[str, str]
-    home: Path
-    inventory: Path
-    variables: Path
+def harden(lab: Lab, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``govsec harden`` with the three administrators' variables."""
+    return lab.harden("-e", str(lab.home / "vars.yml"), *extra, timeout=600)
 
-    def harden(self, *extra: str) -> subprocess.CompletedProcess[str]:
-        return govsec(
-            "harden",
-            "-i",
-            str(self.inventory),
-            "--format",
-            "json",
-            "-e",
-            str(self.variables),
-            *extra,
-            env=self.env,
-            timeout=600,
-        )
 
-    def exec(self, host: str, *argv: str) -> subprocess.CompletedProcess[str]:
-        return govsec("lab", "exec", host, "--", *argv, env=self.env)
+def upper(lab: Lab, host: str) -> dict[str, tuple[int, int, bytes]]:
+    """Every file the host changed since it started, and its content.
 
-    def ssh(self, host: str, command: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                "ssh",
-                "-F",
-                str(self.inventory.with_name("ssh_config")),
-                "-o",
-                "BatchMode=yes",
-                *extra,
-                host,
-                command,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    def upper(self, host: str) -> dict[str, tuple[int, int, bytes]]:
-        """Every file the host changed since it started, and its content.
-
-        Directories are left out (overlayfs copies a folder up when anything inside it is
-        touched, even with nothing changed); deletions show as whiteout devices and count.
-        """
-        root = self.home / "lab" / "hosts" / host / "upper"
-        found = {}
-        for path in sorted(root.rglob("*")):
-            relative = str(path.relative_to(root))
-            if path.is_dir() and not path.is_symlink():
-                continue
-            if relative.startswith(LOGIN_RECORDS + BOOKKEEPING) or "/.ansible/" in relative:
-                continue
-            info = path.lstat()
-            content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
-            found[relative] = (info.st_mode, info.st_size, content)
-        return found
+    Directories are left out (overlayfs copies a folder up when anything inside it is
+    touched, even with nothing changed); deletions show as whiteout devices and count.
+    """
+    root = lab.home / "lab" / "hosts" / host / "upper"
+    found = {}
+    for path in sorted(root.rglob("*")):
+        relative = str(path.relative_to(root))
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if relative.startswith(LOGIN_RECORDS + BOOKKEEPING) or "/.ansible/" in relative:
+            continue
+        info = path.lstat()
+        content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+        found[relative] = (info.st_mode, info.st_size, content)
+    return found
 
 
 # written by the tools themselves while they only look: apt's caches and its solver log from
@@ -95,27 +58,18 @@ def summary(result: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[t
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_root()
-    home = tmp_path_factory.mktemp("harden-home")
-    env = lab_env(home, SUBNET)
-    inventory = home / "inventory" / "hosts.yml"
-    govsec(
-        "lab", "up", "--hosts", "2", "--quiet", "--inventory", str(inventory), env=env, check=True
-    )
-    keys = home / "admins"
-    keys.mkdir()
-    public = {}
-    for role in ("sysadmin", "secadmin", "audadmin"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / role)], check=True
-        )
-        public[role] = (keys / f"{role}.pub").read_text().strip()
-    variables = home / "vars.yml"
-    variables.write_text(yaml.safe_dump(admin_vars(public)))
-    try:
-        yield Lab(env, home, inventory, variables)
-    finally:
-        govsec("lab", "down", "--quiet", env=env)
+    with lab_up(tmp_path_factory, "harden", SUBNET, hosts=2) as lab:
+        keys = lab.home / "admins"
+        keys.mkdir()
+        public = {}
+        for role in ("sysadmin", "secadmin", "audadmin"):
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / role)],
+                check=True,
+            )
+            public[role] = (keys / f"{role}.pub").read_text().strip()
+        (lab.home / "vars.yml").write_text(yaml.safe_dump(admin_vars(public)))
+        yield lab
 
 
 def admin_vars(keys: dict[str, str]) -> dict[str, object]:
@@ -130,14 +84,14 @@ def admin_vars(keys: dict[str, str]) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def fresh_check(lab: Lab) -> dict:  # type: ignore[type-arg]
     """--check on a fresh host (lab02): what it would change, and the host before and after."""
-    before = lab.upper("lab02")
-    result = lab.harden("--limit", "lab02", "--check")
-    return {"result": result, "before": before, "after": lab.upper("lab02")}
+    before = upper(lab, "lab02")
+    result = harden(lab, "--limit", "lab02", "--check")
+    return {"result": result, "before": before, "after": upper(lab, "lab02")}
 
 
 @pytest.fixture(scope="module")
 def hardened(lab: Lab, fresh_check: dict) -> dict:  # type: ignore[type-arg]
-    first = lab.harden("--limit", "lab01")
+    first = harden(lab, "--limit", "lab01")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     audit_dir = lab.home / "audit-after"
     audit = govsec(
@@ -195,11 +149,11 @@ def test_the_scanner_finds_the_eicar_test_file_offline(lab: Lab, hardened: dict)
     eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
     write = f"open('/tmp/eicar.com', 'w').write({eicar!r})"
     write += "; open('/tmp/clean.txt', 'w').write('hello')"
-    assert lab.exec("lab01", "python3", "-c", write).returncode == 0
-    found = lab.exec("lab01", "clamdscan", "--fdpass", "--no-summary", "/tmp/eicar.com")
+    assert lab.on("lab01").exec("python3", "-c", write).returncode == 0
+    found = lab.on("lab01").exec("clamdscan", "--fdpass", "--no-summary", "/tmp/eicar.com")
     assert found.returncode == 1, found.stdout + found.stderr
     assert "MLPS.Test.EICAR" in found.stdout and "FOUND" in found.stdout
-    clean = lab.exec("lab01", "clamdscan", "--fdpass", "--no-summary", "/tmp/clean.txt")
+    clean = lab.on("lab01").exec("clamdscan", "--fdpass", "--no-summary", "/tmp/clean.txt")
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
@@ -208,12 +162,12 @@ def failed_logins(lab: Lab, source: str, count: int) -> None:
     for attempt in range(count):
         line = f"Failed password for invalid user probe{attempt} from {source} port 4{attempt:04d}"
         line += " ssh2"
-        sent = lab.exec("lab01", "logger", "-p", "auth.info", "-t", "sshd", "--id=4242", line)
+        sent = lab.on("lab01").exec("logger", "-p", "auth.info", "-t", "sshd", "--id=4242", line)
         assert sent.returncode == 0, sent.stderr
 
 
 def banned(lab: Lab) -> str:
-    return lab.exec("lab01", "fail2ban-client", "status", "sshd").stdout
+    return lab.on("lab01").exec("fail2ban-client", "status", "sshd").stdout
 
 
 def test_a_source_of_failed_logins_is_banned_and_the_admin_source_never(
@@ -231,10 +185,12 @@ def test_a_source_of_failed_logins_is_banned_and_the_admin_source_never(
     assert attacker in status, status
     assert admin not in status
     # fail2ban's own table: the host firewall (inet mlps_filter) allows the admin by address
-    ruleset = lab.exec("lab01", "nft", "list", "table", "inet", "f2b-table").stdout
+    ruleset = lab.on("lab01").exec("nft", "list", "table", "inet", "f2b-table").stdout
     assert attacker in ruleset and admin not in ruleset
-    assert lab.exec("lab01", "fail2ban-client", "set", "sshd", "unbanip", attacker).returncode == 0
-    assert lab.ssh("lab01", "sudo -n true").returncode == 0
+    assert (
+        lab.on("lab01").exec("fail2ban-client", "set", "sshd", "unbanip", attacker).returncode == 0
+    )
+    assert lab.on("lab01").ssh("sudo -n true").returncode == 0
 
 
 def test_the_runs_and_the_audit_show_in_the_metrics(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
@@ -248,13 +204,13 @@ def test_the_runs_and_the_audit_show_in_the_metrics(lab: Lab, hardened: dict) ->
 
 
 def test_a_second_run_changes_nothing(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
-    again = lab.harden("--limit", "lab01")
+    again = harden(lab, "--limit", "lab01")
     assert again.returncode == 0, again.stderr[-3000:]
     assert summary(again)["changed"] == 0
 
 
 def test_check_on_a_hardened_host_changes_nothing(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
-    check = lab.harden("--limit", "lab01", "--check")
+    check = harden(lab, "--limit", "lab01", "--check")
     assert check.returncode == 0, check.stderr[-3000:]
     assert summary(check)["changed"] == 0
 
@@ -263,9 +219,8 @@ def test_admin_key_still_works_and_root_password_login_is_refused(
     lab: Lab,
     hardened: dict,  # type: ignore[type-arg]
 ) -> None:
-    assert lab.ssh("lab01", "sudo -n id -u").stdout.strip() == "0"
-    root = lab.ssh(
-        "lab01",
+    assert lab.on("lab01").ssh("sudo -n id -u").stdout.strip() == "0"
+    root = lab.on("lab01").ssh(
         "true",
         "-l",
         "root",
@@ -276,32 +231,33 @@ def test_admin_key_still_works_and_root_password_login_is_refused(
     )
     assert root.returncode == 255
     assert "Permission denied" in root.stderr
-    effective = lab.exec("lab01", "sshd", "-T").stdout.lower().splitlines()
+    effective = lab.on("lab01").exec("sshd", "-T").stdout.lower().splitlines()
     assert "permitrootlogin no" in effective
 
 
 def test_root_with_key_as_the_only_admin_path_is_refused_not_locked_out(
     lab: Lab,
-    hardened: dict,
-    tmp_path: Path,  # type: ignore[type-arg]
+    hardened: dict,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     key = (lab.home / "lab" / "keys" / "admin_ed25519.pub").read_text()
     assert (
-        lab.exec(
-            "lab02",
+        lab.on("lab02")
+        .exec(
             "sh",
             "-c",
             "mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys"
             " < /home/labadmin/.ssh/authorized_keys",
-        ).returncode
+        )
+        .returncode
         == 0
     )
-    assert key.split()[1] in lab.exec("lab02", "cat", "/root/.ssh/authorized_keys").stdout
+    assert key.split()[1] in lab.on("lab02").exec("cat", "/root/.ssh/authorized_keys").stdout
     inventory = yaml.safe_load(lab.inventory.read_text())
     inventory["all"]["vars"]["ansible_user"] = "root"
     as_root = tmp_path / "hosts.yml"
     as_root.write_text(yaml.safe_dump(inventory))
-    before = lab.exec("lab02", "sshd", "-T").stdout
+    before = lab.on("lab02").exec("sshd", "-T").stdout
     result = govsec(
         "harden",
         "-i",
@@ -316,8 +272,8 @@ def test_root_with_key_as_the_only_admin_path_is_refused_not_locked_out(
     assert result.returncode == 4, result.stdout[-2000:]
     messages = " ".join(m for h in summary(result)["hosts"] for m in h["messages"])
     assert "admin" in messages.lower()
-    assert lab.exec("lab02", "sshd", "-T").stdout == before
-    still = lab.ssh("lab02", "id -u", "-l", "root")
+    assert lab.on("lab02").exec("sshd", "-T").stdout == before
+    still = lab.on("lab02").ssh("id -u", "-l", "root")
     assert still.returncode == 0 and still.stdout.strip() == "0"
 
 

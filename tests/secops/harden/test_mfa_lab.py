@@ -1,10 +1,11 @@
 """MFA and management sources on a hardened lab host, tried as an assessor would.
 
-One fresh host, hardened once at level 3. An ordinary user is enrolled with a known TOTP
-secret; logins are driven with paramiko (publickey, then keyboard-interactive answering the
-code computed here, RFC 6238 with the standard library). A second address of the lab subnet
-on this machine's bridge is the "non-management" source. Weakening tests change the host
-through `govsec lab exec` and restore it afterwards.
+The host is the one hardened at level 3 once for the session (``shared_host``,
+tests/labkit.py); every harden here passes its variables too. An ordinary user is enrolled
+with a known TOTP secret; logins are driven with paramiko (publickey, then keyboard-interactive
+answering the code computed here, RFC 6238 with the standard library). A second address of the
+lab subnet on this machine's bridge is the "non-management" source. Weakening tests change the
+host through `govsec lab exec` and restore it afterwards.
 """
 
 from __future__ import annotations
@@ -12,25 +13,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import socket
 import struct
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
 import pytest
 
-from tests.conftest import govsec, lab_env, require_root
+from tests.conftest import govsec
+from tests.labkit import SHARED_SUBNET, Hardened, Lab, checks, controls, hardened_ok
 
 pytestmark = pytest.mark.lab
-SUBNET = "10.213.212.0/24"
-PREFIX = SUBNET.rsplit(".", 1)[0]
-HOST = "lab01"
+PREFIX = SHARED_SUBNET.rsplit(".", 1)[0]
 USER = "mfauser"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - base32 TOTP secret, test-only
 PASSWORD = "Lab-only pass 4 MFA!"  # noqa: S105 - a lab user's password, never real
@@ -47,79 +44,39 @@ def totp(secret: str, at: float | None = None, step: int = 30) -> str:
     return f"{code:06d}"
 
 
-@dataclass(frozen=True)
-class Lab:
-    env: dict[str, str]
-    home: Path
-    inventory: Path
-    address: str
-    bridge: str
+def audit(lab: Lab, name: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    host = lab.audit(name)
+    return {"checks": checks(host), "controls": controls(host)}
 
-    def exec(self, *argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "secops", "lab", "exec", HOST, "--", *argv],
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=120,
-            check=False,
-        )
 
-    def harden(self) -> subprocess.CompletedProcess[str]:
-        return govsec(
-            "harden", "-i", str(self.inventory), "--level", "3", "--format", "json",
-            env=self.env, timeout=900,
-        )  # fmt: skip
-
-    def audit(self, name: str) -> dict[str, dict]:  # type: ignore[type-arg]
-        out = self.home / name
-        result = govsec(
-            "audit", "-i", str(self.inventory), "--level", "3", "-o", str(out), "--quiet",
-            env=self.env, timeout=300,
-        )  # fmt: skip
-        assert result.returncode in (0, 4), result.stderr
-        found = json.loads((out / "results.json").read_text())
-        host = found["hosts"][0]
-        checks = {c["check_id"]: c for c in host["checks"]}
-        controls = {c["control_id"]: c for c in host["controls"]}
-        return {"checks": checks, "controls": controls}
-
-    def transport(self, source: str | None = None, timeout: float = 8) -> paramiko.Transport:
-        """An SSH transport to the host, its host key checked against the lab's known_hosts."""
-        sock = socket.create_connection(
-            (self.address, 22), timeout=timeout, source_address=(source, 0) if source else None
-        )
-        transport = paramiko.Transport(sock)
-        transport.start_client(timeout=timeout)
-        known = paramiko.HostKeys(str(self.inventory.with_name("known_hosts")))
-        offered = transport.get_remote_server_key()
-        keys = known.lookup(self.address)
-        assert keys is not None and keys.get(offered.get_name()) == offered, "unknown host key"
-        return transport
+def connect(lab: Lab, source: str | None = None, timeout: float = 8) -> paramiko.Transport:
+    """An SSH transport to the host, its host key checked against the lab's known_hosts."""
+    address = lab.address()
+    sock = socket.create_connection(
+        (address, 22), timeout=timeout, source_address=(source, 0) if source else None
+    )
+    transport = paramiko.Transport(sock)
+    transport.start_client(timeout=timeout)
+    known = paramiko.HostKeys(str(lab.inventory.with_name("known_hosts")))
+    offered = transport.get_remote_server_key()
+    keys = known.lookup(address)
+    assert keys is not None and keys.get(offered.get_name()) == offered, "unknown host key"
+    return transport
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_root()
-    home = tmp_path_factory.mktemp("mfa-home")
-    env = lab_env(home, SUBNET)
-    inventory = home / "inventory" / "hosts.yml"
-    govsec(
-        "lab", "up", "--hosts", "1", "--quiet", "--inventory", str(inventory), env=env, check=True
-    )
-    try:
-        status = json.loads(govsec("lab", "status", "--format", "json", env=env, check=True).stdout)
-        address = next(h["address"] for h in status["hosts"] if h["name"] == HOST)
-        yield Lab(env, home, inventory, address, status["bridge"])
-    finally:
-        govsec("lab", "down", "--quiet", env=env)
+def lab(shared_host: Hardened) -> Lab:
+    return shared_host.lab
+
+
+@pytest.fixture(scope="module")
+def variables(shared_host: Hardened) -> Path:
+    """The variables the shared host was hardened with: every harden here passes them."""
+    return shared_host.variables
 
 
 @pytest.fixture(scope="module")
 def hardened(lab: Lab) -> Lab:
-    first = lab.harden()
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     return lab
 
 
@@ -161,7 +118,7 @@ def code_handler(code: str) -> Callable[[str, str, list[tuple[str, bool]]], list
 
 def key_then(lab: Lab, key: paramiko.PKey, code: str | None) -> bool:
     """Log in as the user with the key, then (if asked) the code; True when it got a shell."""
-    transport = lab.transport()
+    transport = connect(lab)
     try:
         remaining = transport.auth_publickey(USER, key)
         if transport.is_authenticated():
@@ -187,7 +144,7 @@ def test_a_key_alone_is_refused(lab: Lab, user_key: paramiko.PKey) -> None:
 
 
 def test_a_password_alone_is_refused(lab: Lab, user_key: paramiko.PKey) -> None:
-    transport = lab.transport()
+    transport = connect(lab)
     try:
         with pytest.raises(paramiko.BadAuthenticationType) as refused:
             transport.auth_password(USER, PASSWORD)
@@ -211,16 +168,12 @@ def test_a_key_and_a_wrong_code_are_refused(lab: Lab, user_key: paramiko.PKey) -
 
 
 def test_the_automation_account_still_logs_in_with_its_key(hardened: Lab) -> None:
-    ssh = subprocess.run(
-        ["ssh", "-F", str(hardened.inventory.with_name("ssh_config")), "-o", "BatchMode=yes",
-         HOST, "sudo -n id -u"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    ssh = hardened.ssh("sudo -n id -u")
     assert ssh.returncode == 0 and ssh.stdout.strip() == "0", ssh.stderr
 
 
 def test_the_audit_reports_mfa_the_exception_and_the_sources(hardened: Lab) -> None:
-    found = hardened.audit("audit-hardened")
+    found = audit(hardened, "audit-hardened")
     checks, controls = found["checks"], found["controls"]
     for check in ("mfa_enforced", "mgmt_source_restricted", "host_firewall_default_deny"):
         assert checks[check]["status"] == "pass", checks[check]
@@ -247,7 +200,7 @@ def second_source(hardened: Lab) -> Iterator[str]:
 def reaches(lab: Lab, source: str | None) -> bool:
     """Whether a TCP connection and the SSH handshake from ``source`` get through."""
     try:
-        lab.transport(source, timeout=4).close()
+        connect(lab, source, timeout=4).close()
     except (OSError, paramiko.SSHException):
         return False
     return True
@@ -274,7 +227,7 @@ def test_mfa_weakened_is_found(hardened: Lab, user_key: paramiko.PKey) -> None:
         assert hardened.exec("sh", "-c", "kill -HUP $(cat /run/sshd.pid)").returncode == 0
         time.sleep(1)
         assert key_then(hardened, user_key, None) is True  # the weakening is real: key alone
-        found = hardened.audit("audit-any")
+        found = audit(hardened, "audit-any")
         assert found["checks"]["mfa_enforced"]["status"] == "fail"
         assert found["controls"]["ce.ia.d"]["verdict"] in ("noncompliant", "partial")
         assert "any" in found["checks"]["mfa_enforced"]["message"]
@@ -292,7 +245,7 @@ def test_mfa_weakened_is_found(hardened: Lab, user_key: paramiko.PKey) -> None:
             ).returncode
             == 0
         )
-        found = hardened.audit("audit-nullok")
+        found = audit(hardened, "audit-nullok")
         check = found["checks"]["mfa_enforced"]
         assert check["status"] == "fail", check
         assert any("nullok" in e["seen"] for e in check["evidence"])
@@ -322,7 +275,7 @@ def test_ssh_opened_to_everyone_while_fail2ban_bans_is_found(
         assert reaches(hardened, second_source)  # now really open to a non-management address
         ruleset = hardened.exec("nft", "list", "ruleset").stdout
         assert "@addr-set-sshd" in ruleset and banned in ruleset
-        found = hardened.audit("audit-open")
+        found = audit(hardened, "audit-open")
         check = found["checks"]["mgmt_source_restricted"]
         assert check["status"] == "fail", check
         assert found["checks"]["host_firewall_default_deny"]["status"] == "fail"
@@ -336,37 +289,36 @@ def test_ssh_opened_to_everyone_while_fail2ban_bans_is_found(
     assert not reaches(hardened, second_source)
 
 
-def harden_mfa(lab: Lab, *extra: str) -> None:
+def harden_mfa(lab: Lab, variables: Path, *extra: str) -> None:
     done = govsec(
         "harden", "-i", str(lab.inventory), "--level", "3", "--tags", "mfa_enforced",
-        "--format", "json", *extra, env=lab.env, timeout=600,
+        "--format", "json", "-e", str(variables), *extra, env=lab.env, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
 def test_an_enrolment_period_lets_an_unenrolled_user_in_until_the_role_ends_it(
-    hardened: Lab, user_key: paramiko.PKey
+    hardened: Lab, variables: Path, user_key: paramiko.PKey
 ) -> None:
     """nullok only with a declared date: the audit says so; without the date it is gone."""
     period = hardened.home / "enrolment.yml"
     period.write_text("mlps_mfa_enrolment_until: '2099-12-31'\n")
     secret = f"/home/{USER}/.google_authenticator"
-    harden_mfa(hardened, "-e", str(period))
+    harden_mfa(hardened, variables, "-e", str(period))
     try:
         assert hardened.exec("mv", secret, f"{secret}.off").returncode == 0
         assert key_then(hardened, user_key, "") is True  # not enrolled: the key alone, for now
-        check = hardened.audit("audit-enrolment")["checks"]["mfa_enforced"]
+        check = audit(hardened, "audit-enrolment")["checks"]["mfa_enforced"]
         assert check["status"] == "pass", check
         assert any(e["seen"].startswith("nullok until 2099-12-31") for e in check["evidence"])
     finally:
         hardened.exec("mv", f"{secret}.off", secret)
-        harden_mfa(hardened)
+        harden_mfa(hardened, variables)
     assert "nullok" not in hardened.exec("cat", "/etc/pam.d/sshd").stdout
     assert hardened.exec("test", "-e", "/etc/govsec/mfa-enrolment-until").returncode == 1
     assert key_then(hardened, user_key, "") is False
     assert hardened.exec("faillock", "--user", USER, "--reset").returncode == 0
 
 
-def test_harden_runs_again_through_the_exception(hardened: Lab) -> None:
-    again = hardened.harden()
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+def test_harden_runs_again_through_the_exception(hardened: Lab, variables: Path) -> None:
+    hardened_ok(hardened.harden("--level", "3", "-e", str(variables)))

@@ -1,14 +1,22 @@
 """三权分立 attacked: the escalation suite against the three administrator roles of a hardened
 lab host, and the checks turning to FAIL when a role is widened on purpose.
 
-One lab host is hardened once (`govsec harden --level 3`) with an account per role, each with a
-key and a password (sudo asks for it: no NOPASSWD but the automation account's). Each attempt
+The lab host is the one hardened once for the session (`shared_host`, tests/labkit.py: `govsec
+harden --level 3` with an account per role, each with a key and a password — sudo asks for it:
+no NOPASSWD but the automation account's); what a test changes it restores. Each attempt
 runs as the role's user — a login session of that account (`runuser -u`, so the user's own
 groups and credentials, exactly what sudo judges) — with the password on sudo's standard input,
 and tries a known escape technique (GTFOBins: option injection, path traversal, local packages,
 package hooks, environment, setuid copies, group self-assignment, log readers pointed at secrets,
 shell syntax in arguments). Every attempt must be refused, and afterwards the host shows that it
 was: no root-owned marker file, /etc/shadow not read, groups unchanged, audit files intact.
+
+The attempts run in one batch (one `lab exec` of RUNNER, the password and the attempts on its
+standard input): for each attempt the runner takes the evidence before it (markers cleared,
+digests of the audit files, sudoers, group and shadow, the role users' groups), prepares it,
+runs its steps, reads what the test looks at afterwards and takes the evidence again — exactly
+what one attempt and its `lab exec` calls did, without a round trip each. Every technique is
+still a test of its own, asserting on its own record.
 
 The widening tests write a sudoers drop-in (checked with `visudo -cf` first) or a group
 membership, show that the technique then really works where it can be shown, run
@@ -19,141 +27,52 @@ undo the widening.
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import govsec, lab_env, require_root
+from tests.labkit import (
+    ROLE_PASSWORD,
+    ROLE_USERS,
+    SHARED_GATEWAY,
+    Hardened,
+    Lab,
+    checks,
+    controls,
+)
 
 pytestmark = pytest.mark.lab
-SUBNET = "10.213.211.0/24"
-HOST = "lab01"
-PASSWORD = "Rl-" + secrets.token_urlsafe(12) + "!9a"  # the role accounts of this run
+PASSWORD = ROLE_PASSWORD  # the role accounts of this run
 WRAPPER = "/usr/local/sbin/mlps-{}"
-USERS = {"sysadmin": "sysadm1", "secadmin": "secadm1", "audadmin": "audadm1"}
+USERS = ROLE_USERS
+ADMIN_SOURCE = SHARED_GATEWAY  # the machine, where Ansible connects from
 # files whose digests must not change whatever a role tries (the audit records and their rules)
 AUDIT_FILES = "/etc/audit /var/log/audit /etc/sudoers /etc/sudoers.d /etc/group /etc/shadow"
 
 
-@dataclass(frozen=True)
-class Lab:
-    env: dict[str, str]
-    home: Path
-    inventory: Path
-
-    def exec(self, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "secops", "lab", "exec", HOST, "--", *argv],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=180,
-            check=False,
-        )
-
-    def root(self, script: str) -> str:
-        found = self.exec("sh", "-c", script)
-        assert found.returncode == 0, found.stdout + found.stderr
-        return found.stdout
-
-    def sudo(self, user: str, *argv: str, extra: str = "") -> subprocess.CompletedProcess[str]:
-        """``sudo`` as ``user`` in a session of its own, the password on standard input."""
-        return self.exec(
-            "runuser",
-            "-u",
-            user,
-            "--",
-            "sudo",
-            "-S",
-            "-p",
-            "",
-            *argv,
-            stdin=PASSWORD + "\n" + extra,
-        )
-
-    def as_user(self, user: str, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-        """A shell script run by ``user`` (its arguments as data), the password on its stdin."""
-        return self.exec(
-            "runuser", "-u", user, "--", "sh", "-c", script, "sh", *args, stdin=PASSWORD + "\n"
-        )
-
-    def audit(self, name: str) -> dict:  # type: ignore[type-arg]
-        out = self.home / f"audit-{name}"
-        found = govsec(
-            "audit",
-            "-i",
-            str(self.inventory),
-            "--level",
-            "3",
-            "-o",
-            str(out),
-            "--quiet",
-            env=self.env,
-            timeout=300,
-        )
-        assert found.returncode in (0, 4), found.stderr
-        host: dict = json.loads((out / "results.json").read_text())["hosts"][0]  # type: ignore[type-arg]
-        return host
-
-
-def check(host: dict, check_id: str) -> str:  # type: ignore[type-arg]
-    return next(str(c["status"]) for c in host["checks"] if c["check_id"] == check_id)
-
-
-def verdict(host: dict, control_id: str) -> str:  # type: ignore[type-arg]
-    return next(str(c["verdict"]) for c in host["controls"] if c["control_id"] == control_id)
-
-
-def password_hash() -> str:
-    found = subprocess.run(
-        ["openssl", "passwd", "-6", "-stdin"],
-        input=PASSWORD,
-        capture_output=True,
-        text=True,
-        check=True,
+def sudo(lab: Lab, user: str, *argv: str, extra: str = "") -> subprocess.CompletedProcess[str]:
+    """``sudo`` as ``user`` in a session of its own, the password on standard input."""
+    return lab.exec(
+        "runuser", "-u", user, "--", "sudo", "-S", "-p", "", *argv, stdin=PASSWORD + "\n" + extra
     )
-    return found.stdout.strip()
+
+
+def check(host: dict[str, Any], check_id: str) -> str:
+    return str(checks(host)[check_id]["status"])
+
+
+def verdict(host: dict[str, Any], control_id: str) -> str:
+    return str(controls(host)[control_id]["verdict"])
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_root()
-    home = tmp_path_factory.mktemp("privilege-home")
-    env = lab_env(home, SUBNET)
-    inventory = home / "inventory" / "hosts.yml"
-    govsec(
-        "lab", "up", "--hosts", "1", "--quiet", "--inventory", str(inventory), env=env, check=True
-    )
-    try:
-        keys, accounts, secret = home / "admins", [], password_hash()
-        keys.mkdir()
-        for role, name in USERS.items():
-            subprocess.run(
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / role)], check=True
-            )
-            key = (keys / f"{role}.pub").read_text().strip()
-            accounts.append({"name": name, "role": role, "key": key, "password_hash": secret})
-        variables = home / "vars.yml"
-        variables.write_text(yaml.safe_dump({"mlps_admin_accounts": accounts}))
-        hardened = govsec(
-            "harden", "-i", str(inventory), "--format", "json", "-e", str(variables),
-            env=env, timeout=900,
-        )  # fmt: skip
-        assert hardened.returncode == 0, hardened.stdout[-3000:] + hardened.stderr[-3000:]
-        yield Lab(env, home, inventory)
-    finally:
-        govsec("lab", "down", "--quiet", env=env)
+def lab(shared_host: Hardened) -> Lab:
+    return shared_host.lab
 
 
 @pytest.fixture(scope="module")
-def baseline(lab: Lab) -> dict:  # type: ignore[type-arg]
+def baseline(lab: Lab) -> dict[str, Any]:
     return lab.audit("baseline")
 
 
@@ -162,29 +81,85 @@ DIGESTS = (
     + 'for u in sysadm1 secadm1 audadm1 labadmin; do id -nG "$u"; done'
 )
 MARKERS = "/tmp/pwned* /root/pwned* /root/x /etc/pwned*"
+BEFORE = f"rm -rf {MARKERS}; mkdir -p /tmp/evil && chmod 0777 /tmp/evil; {DIGESTS}"
+AFTER = f"{DIGESTS}; echo MARKERS; ls -d {MARKERS} 2>/dev/null || true"
+
+# Run as root in the host by `python3 -c`; reads {"password", "attempts"} on standard input and
+# prints one record per attempt. A step is sudo as a role user (`runuser -u USER -- sudo -S`,
+# the password then `extra` on its stdin) or, with "script", a shell script run by the user.
+RUNNER = r"""
+import json, subprocess, sys
+job = json.load(sys.stdin)
+def run(argv, stdin=""):
+    try:
+        done = subprocess.run(argv, input=stdin, capture_output=True, text=True,
+                              errors="replace", timeout=120)
+        return {"rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+    except subprocess.TimeoutExpired:
+        return {"rc": None, "stdout": "", "stderr": "timed out"}
+def root(script):
+    return run(["sh", "-c", script])
+records = {}
+for attempt in job["attempts"]:
+    record = {"before": root(job["before"])}
+    record["setup"] = root(attempt["setup"]) if attempt["setup"] else None
+    record["steps"] = []
+    for step in attempt["steps"]:
+        user = ["runuser", "-u", step["user"], "--"]
+        if "script" in step:
+            argv = user + ["sh", "-c", step["script"], "sh"] + step["argv"]
+        else:
+            argv = user + ["sudo", "-S", "-p", ""] + step["argv"]
+        record["steps"].append(run(argv, job["password"] + "\n" + step.get("extra", "")))
+    record["post"] = root(attempt["post"]) if attempt["post"] else None
+    record["after"] = root(job["after"])
+    records[attempt["id"]] = record
+print(json.dumps(records))
+"""
 
 
-@pytest.fixture
-def untouched(lab: Lab) -> Iterator[None]:
-    """Around each attempt: the audit files, sudoers, groups and shadow stay as they were, and
+def attempt(
+    setup: str = "", post: str = "", steps: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"setup": setup, "post": post, "steps": steps or []}
+
+
+def step(user: str, *argv: str, script: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"user": user, "argv": list(argv)}
+    if script is not None:
+        found["script"] = script
+    return found
+
+
+def untouched(record: dict[str, Any]) -> None:
+    """Around the attempt: the audit files, sudoers, groups and shadow stay as they were, and
     no marker file a payload would create as root appears."""
-    before = lab.root(f"rm -rf {MARKERS}; mkdir -p /tmp/evil && chmod 0777 /tmp/evil; {DIGESTS}")
-    yield
-    after = lab.root(f"{DIGESTS}; echo MARKERS; ls -d {MARKERS} 2>/dev/null || true")
-    digests, _, markers = after.partition("MARKERS\n")
-    assert digests == before
+    before, after = record["before"], record["after"]
+    assert before["rc"] == 0 and after["rc"] == 0, (before, after)
+    digests, _, markers = after["stdout"].partition("MARKERS\n")
+    assert digests == before["stdout"]
     assert markers.strip() == "", markers
 
 
-def refused(found: subprocess.CompletedProcess[str]) -> None:
-    assert found.returncode != 0, found.stdout + found.stderr
-    assert "uid=0" not in found.stdout
+def refused(found: dict[str, Any] | subprocess.CompletedProcess[str]) -> None:
+    if isinstance(found, subprocess.CompletedProcess):
+        found = {"rc": found.returncode, "stdout": found.stdout, "stderr": found.stderr}
+    assert found["rc"] is not None, "timed out"
+    assert found["rc"] != 0, found["stdout"] + found["stderr"]
+    assert "uid=0" not in found["stdout"]
+
+
+def ran(record: dict[str, Any], part: str) -> str:
+    """What the attempt's root ``part`` (setup, post) printed; it must have succeeded."""
+    found = record[part]
+    assert found["rc"] == 0, found["stdout"] + found["stderr"]
+    return str(found["stdout"])
 
 
 # -- a hardened host: the three roles pass, each can do its job ------------------------------
 
 
-def test_the_roles_pass_on_the_hardened_host(baseline: dict) -> None:  # type: ignore[type-arg]
+def test_the_roles_pass_on_the_hardened_host(baseline: dict[str, Any]) -> None:
     for check_id in (
         "admin_roles_separated",
         "sudo_no_unrestricted_all",
@@ -196,31 +171,35 @@ def test_the_roles_pass_on_the_hardened_host(baseline: dict) -> None:  # type: i
 
 
 def test_each_role_does_its_job_through_its_wrapper(lab: Lab) -> None:
-    status = lab.sudo("sysadm1", WRAPPER.format("sysadmin"), "service", "status", "ssh")
+    status = sudo(lab, "sysadm1", WRAPPER.format("sysadmin"), "service", "status", "ssh")
     assert "refused" not in status.stderr, status.stderr
-    made = lab.sudo("secadm1", WRAPPER.format("secadmin"), "account", "create", "clerk1")
+    made = sudo(lab, "secadm1", WRAPPER.format("secadmin"), "account", "create", "clerk1")
     assert made.returncode == 0, made.stderr
-    locked = lab.sudo("secadm1", WRAPPER.format("secadmin"), "account", "lock", "clerk1")
+    locked = sudo(lab, "secadm1", WRAPPER.format("secadmin"), "account", "lock", "clerk1")
     assert locked.returncode == 0, locked.stderr
     assert "clerk1 L " in lab.root("passwd -S clerk1")
     lab.root("userdel -r clerk1")
-    logins = lab.sudo("audadm1", WRAPPER.format("audadmin"), "logins")
+    logins = sudo(lab, "audadm1", WRAPPER.format("audadmin"), "logins")
     assert logins.returncode == 0 and "wtmp begins" in logins.stdout, logins.stderr
 
 
-@pytest.mark.parametrize("user", sorted(USERS.values()))
-def test_no_role_runs_another_roles_wrapper_or_a_shell(
-    lab: Lab, user: str, untouched: None
-) -> None:
-    own = next(role for role, name in USERS.items() if name == user)
-    for role in USERS:
-        if role != own:
-            refused(lab.sudo(user, WRAPPER.format(role)))
-    for argv in (["-i"], ["-s"], ["/bin/sh", "-c", "id"], ["su", "-"], ["sudoedit", "/etc/motd"]):
-        refused(lab.sudo(user, *argv))
+# -- the escalation attempts, by role: each its setup, its steps and what is read afterwards ---
 
+ATTEMPTS: dict[str, dict[str, Any]] = {}
 
-# -- system administrator -------------------------------------------------------------------
+# no role runs another role's wrapper or a shell
+for _own, _user in USERS.items():
+    ATTEMPTS[f"other wrapper or shell: {_user}"] = attempt(
+        steps=[step(_user, WRAPPER.format(role)) for role in USERS if role != _own]
+        + [
+            step(_user, *argv)
+            for argv in (
+                ["-i"], ["-s"], ["/bin/sh", "-c", "id"], ["su", "-"], ["sudoedit", "/etc/motd"]
+            )
+        ]
+    )  # fmt: skip
+
+# -- system administrator
 
 SYSADMIN_ATTEMPTS = {
     "apt option injection": ["pkg", "update", "-o", "APT::Update::Pre-Invoke::=touch /tmp/pwned"],
@@ -241,53 +220,45 @@ SYSADMIN_ATTEMPTS = {
     "dependency of the audit": ["pkg", "remove", "libauparse0"],
     "unknown action": ["shell"],
 }
-
-
-@pytest.mark.parametrize("attempt", sorted(SYSADMIN_ATTEMPTS))
-def test_the_system_admin_cannot_escape(lab: Lab, attempt: str, untouched: None) -> None:
-    lab.root(
-        "printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > /tmp/evil/x; chmod 0755 /tmp/evil/x; "
-        "printf 'not a package' > /tmp/evil/evil.deb"
+for _name in sorted(SYSADMIN_ATTEMPTS):
+    ATTEMPTS[f"sysadmin: {_name}"] = attempt(
+        setup="printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > /tmp/evil/x; chmod 0755 /tmp/evil/x; "
+        "printf 'not a package' > /tmp/evil/evil.deb",
+        steps=[step("sysadm1", WRAPPER.format("sysadmin"), *SYSADMIN_ATTEMPTS[_name])],
+        post="dpkg -l auditd sudo",
     )
-    refused(lab.sudo("sysadm1", WRAPPER.format("sysadmin"), *SYSADMIN_ATTEMPTS[attempt]))
-    assert "ii  auditd" in lab.root("dpkg -l auditd sudo")
 
+RAW_TOOLS = {
+    "apt-get": ["/usr/bin/apt-get", "update", "-o", "APT::Update::Pre-Invoke::=touch /tmp/pwned"],
+    "dpkg": ["/usr/bin/dpkg", "-i", "/tmp/evil/evil.deb"],
+    "service": ["/usr/sbin/service", "../../tmp/evil/x", "start"],
+    "systemctl": ["/usr/bin/systemctl", "status"],
+}
+for _tool, _argv in RAW_TOOLS.items():
+    ATTEMPTS[f"raw tool: {_tool}"] = attempt(steps=[step("sysadm1", *_argv)])
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["/usr/bin/apt-get", "update", "-o", "APT::Update::Pre-Invoke::=touch /tmp/pwned"],
-        ["/usr/bin/dpkg", "-i", "/tmp/evil/evil.deb"],
-        ["/usr/sbin/service", "../../tmp/evil/x", "start"],
-        ["/usr/bin/systemctl", "status"],
-    ],
-    ids=["apt-get", "dpkg", "service", "systemctl"],
-)
-def test_the_system_admin_has_no_raw_tool(lab: Lab, argv: list[str], untouched: None) -> None:
-    refused(lab.sudo("sysadm1", *argv))
-
-
-def test_the_callers_environment_never_reaches_the_wrappers(lab: Lab, untouched: None) -> None:
-    """PYTHONPATH/PYTHONSTARTUP, APT_CONFIG and LD_PRELOAD set by the caller, and `sudo VAR=`."""
-    lab.root(
-        'printf \'import os\\nopen("/tmp/pwned-py", "w")\\n\' > /tmp/evil/subprocess.py; '
-        "printf 'APT::Update::Pre-Invoke {\"touch /tmp/pwned-apt\";};\\n' > /tmp/evil/apt.conf; "
-        "chmod 0644 /tmp/evil/*"
-    )
-    script = (
-        "read -r pw; export PYTHONPATH=/tmp/evil PYTHONSTARTUP=/tmp/evil/subprocess.py "
-        "APT_CONFIG=/tmp/evil/apt.conf LD_PRELOAD=/tmp/evil/none.so PAGER='sh -c id' "
-        'EDITOR=/tmp/evil/x; printf "%s\\n" "$pw" | sudo -S -p "" "$@"'
-    )
-    lab.as_user("sysadm1", script, WRAPPER.format("sysadmin"), "pkg", "update")
-    refused(
-        lab.sudo(
+# PYTHONPATH/PYTHONSTARTUP, APT_CONFIG and LD_PRELOAD set by the caller, and `sudo VAR=`
+ATTEMPTS["environment"] = attempt(
+    setup='printf \'import os\\nopen("/tmp/pwned-py", "w")\\n\' > /tmp/evil/subprocess.py; '
+    "printf 'APT::Update::Pre-Invoke {\"touch /tmp/pwned-apt\";};\\n' > /tmp/evil/apt.conf; "
+    "chmod 0644 /tmp/evil/*",
+    steps=[
+        step(
+            "sysadm1",
+            WRAPPER.format("sysadmin"),
+            "pkg",
+            "update",
+            script="read -r pw; export PYTHONPATH=/tmp/evil PYTHONSTARTUP=/tmp/evil/subprocess.py "
+            "APT_CONFIG=/tmp/evil/apt.conf LD_PRELOAD=/tmp/evil/none.so PAGER='sh -c id' "
+            'EDITOR=/tmp/evil/x; printf "%s\\n" "$pw" | sudo -S -p "" "$@"',
+        ),
+        step(
             "sysadm1", "APT_CONFIG=/tmp/evil/apt.conf", WRAPPER.format("sysadmin"), "pkg", "update"
-        )
-    )
+        ),
+    ],
+)
 
-
-# -- security administrator -----------------------------------------------------------------
+# -- security administrator
 
 SECADMIN_ATTEMPTS = {
     "add itself to sudo (raw usermod)": ["/usr/sbin/usermod", "-aG", "sudo", "secadm1"],
@@ -330,44 +301,18 @@ SECADMIN_ATTEMPTS = {
         WRAPPER.format("secadmin"),
         "firewall",
         "block",
-        "10.213.211.1",
+        ADMIN_SOURCE,
     ],
 }
+for _name in sorted(SECADMIN_ATTEMPTS):
+    ATTEMPTS[f"secadmin: {_name}"] = attempt(
+        setup="cp /bin/sh /tmp/evil/sh && chown secadm1 /tmp/evil/sh",
+        steps=[step("secadm1", *SECADMIN_ATTEMPTS[_name])],
+        post="stat -c '%a %U' /tmp/evil/sh; id -nG secadm1; "
+        "nft list table inet mlps_block 2>&1 || true",
+    )
 
-
-@pytest.mark.parametrize("attempt", sorted(SECADMIN_ATTEMPTS))
-def test_the_security_admin_cannot_escape(lab: Lab, attempt: str, untouched: None) -> None:
-    lab.root("cp /bin/sh /tmp/evil/sh && chown secadm1 /tmp/evil/sh")
-    refused(lab.sudo("secadm1", *SECADMIN_ATTEMPTS[attempt]))
-    found = lab.root(
-        "stat -c '%a %U' /tmp/evil/sh; id -nG secadm1; nft list table inet mlps_block 2>&1 || true"
-    ).splitlines()
-    mode, owner = found[0].split()
-    assert owner == "secadm1" and int(mode, 8) & 0o6000 == 0  # no setuid copy
-    assert found[1].split() == ["secadm1", "mlps_secadmin", "mlps_ssh"]
-    assert "10.213.211.1" not in "\n".join(found[2:])  # the admin source is never blocked
-
-
-def test_a_password_cannot_smuggle_a_second_account(lab: Lab) -> None:
-    """chpasswd reads NAME:PASSWORD lines: only one line of the caller's input is used."""
-    lab.root("useradd -m clerk2")
-    root_before = lab.root("grep '^root:' /etc/shadow")
-    try:
-        set_it = lab.sudo(
-            "secadm1",
-            WRAPPER.format("secadmin"),
-            "account",
-            "passwd",
-            "clerk2",
-            extra="Clerk-Pass-2026!x\nroot:hacked\n",
-        )
-        assert set_it.returncode == 0, set_it.stderr
-        assert lab.root("grep '^root:' /etc/shadow") == root_before
-    finally:
-        lab.root("userdel -r clerk2")
-
-
-# -- audit administrator --------------------------------------------------------------------
+# -- audit administrator
 
 AUDADMIN_ATTEMPTS = {
     "raw last -f /etc/shadow": ["/usr/bin/last", "-f", "/etc/shadow"],
@@ -386,28 +331,132 @@ AUDADMIN_ATTEMPTS = {
     ],
     "wrapper: delete the rules": [WRAPPER.format("audadmin"), "rules", "-D"],
 }  # fmt: skip
+for _name in sorted(AUDADMIN_ATTEMPTS):
+    ATTEMPTS[f"audadmin: {_name}"] = attempt(
+        setup="awk -F: '$1==\"sysadm1\"{print $2}' /etc/shadow",
+        steps=[step("audadm1", *AUDADMIN_ATTEMPTS[_name])],
+    )
 
-
-@pytest.mark.parametrize("attempt", sorted(AUDADMIN_ATTEMPTS))
-def test_the_audit_admin_cannot_escape(lab: Lab, attempt: str, untouched: None) -> None:
-    secret = lab.root("awk -F: '$1==\"sysadm1\"{print $2}' /etc/shadow").strip()
-    assert secret.startswith("$6$")
-    found = lab.sudo("audadm1", *AUDADMIN_ATTEMPTS[attempt])
-    refused(found)
-    assert secret[3:19] not in found.stdout + found.stderr  # the salt: no fragment of shadow
-
-
-def test_no_role_can_stop_or_change_the_audit(lab: Lab, untouched: None) -> None:
-    attempts = [
-        ("sysadm1", [WRAPPER.format("sysadmin"), "pkg", "remove", "auditd"]),
-        ("sysadm1", [WRAPPER.format("sysadmin"), "service", "reload", "rsyslog"]),
-        ("secadm1", [WRAPPER.format("secadmin"), "mode", "/var/log/audit", "0777"]),
-        ("secadm1", [WRAPPER.format("secadmin"), "mode", "/etc/audit/auditd.conf", "0666"]),
-        ("audadm1", [WRAPPER.format("audadmin"), "status", "-e", "0"]),
-        ("audadm1", ["/usr/sbin/service", "auditd", "stop"]),
+# no role can stop or change the audit
+ATTEMPTS["stop or change the audit"] = attempt(
+    steps=[
+        step("sysadm1", WRAPPER.format("sysadmin"), "pkg", "remove", "auditd"),
+        step("sysadm1", WRAPPER.format("sysadmin"), "service", "reload", "rsyslog"),
+        step("secadm1", WRAPPER.format("secadmin"), "mode", "/var/log/audit", "0777"),
+        step("secadm1", WRAPPER.format("secadmin"), "mode", "/etc/audit/auditd.conf", "0666"),
+        step("audadm1", WRAPPER.format("audadmin"), "status", "-e", "0"),
+        step("audadm1", "/usr/sbin/service", "auditd", "stop"),
     ]
-    for user, argv in attempts:
-        refused(lab.sudo(user, *argv))
+)
+
+
+@pytest.fixture(scope="module")
+def tried(lab: Lab) -> dict[str, dict[str, Any]]:
+    """Every attempt above, in one `lab exec`: its evidence before, setup, steps, post, after."""
+    job = {
+        "password": PASSWORD,
+        "before": BEFORE,
+        "after": AFTER,
+        "attempts": [{"id": key, **value} for key, value in ATTEMPTS.items()],
+    }
+    found = lab.exec("python3", "-c", RUNNER, stdin=json.dumps(job), timeout=1200)
+    assert found.returncode == 0, found.stdout[-3000:] + found.stderr[-3000:]
+    records: dict[str, dict[str, Any]] = json.loads(found.stdout)
+    assert set(records) == set(ATTEMPTS)
+    return records
+
+
+@pytest.mark.parametrize("user", sorted(USERS.values()))
+def test_no_role_runs_another_roles_wrapper_or_a_shell(
+    tried: dict[str, dict[str, Any]], user: str
+) -> None:
+    record = tried[f"other wrapper or shell: {user}"]
+    assert len(record["steps"]) == len(USERS) - 1 + 5
+    for found in record["steps"]:
+        refused(found)
+    untouched(record)
+
+
+@pytest.mark.parametrize("name", sorted(SYSADMIN_ATTEMPTS))
+def test_the_system_admin_cannot_escape(tried: dict[str, dict[str, Any]], name: str) -> None:
+    record = tried[f"sysadmin: {name}"]
+    ran(record, "setup")
+    [found] = record["steps"]
+    refused(found)
+    assert "ii  auditd" in ran(record, "post")
+    untouched(record)
+
+
+@pytest.mark.parametrize("tool", list(RAW_TOOLS))
+def test_the_system_admin_has_no_raw_tool(tried: dict[str, dict[str, Any]], tool: str) -> None:
+    record = tried[f"raw tool: {tool}"]
+    [found] = record["steps"]
+    refused(found)
+    untouched(record)
+
+
+def test_the_callers_environment_never_reaches_the_wrappers(
+    tried: dict[str, dict[str, Any]],
+) -> None:
+    """PYTHONPATH/PYTHONSTARTUP, APT_CONFIG and LD_PRELOAD set by the caller, and `sudo VAR=`."""
+    record = tried["environment"]
+    ran(record, "setup")
+    _, sudo_var = record["steps"]
+    refused(sudo_var)
+    untouched(record)
+
+
+@pytest.mark.parametrize("name", sorted(SECADMIN_ATTEMPTS))
+def test_the_security_admin_cannot_escape(tried: dict[str, dict[str, Any]], name: str) -> None:
+    record = tried[f"secadmin: {name}"]
+    ran(record, "setup")
+    [found] = record["steps"]
+    refused(found)
+    post = ran(record, "post").splitlines()
+    mode, owner = post[0].split()
+    assert owner == "secadm1" and int(mode, 8) & 0o6000 == 0  # no setuid copy
+    assert post[1].split() == ["secadm1", "mlps_secadmin", "mlps_ssh"]
+    assert ADMIN_SOURCE not in "\n".join(post[2:])  # the admin source is never blocked
+    untouched(record)
+
+
+def test_a_password_cannot_smuggle_a_second_account(lab: Lab) -> None:
+    """chpasswd reads NAME:PASSWORD lines: only one line of the caller's input is used."""
+    lab.root("useradd -m clerk2")
+    root_before = lab.root("grep '^root:' /etc/shadow")
+    try:
+        set_it = sudo(
+            lab,
+            "secadm1",
+            WRAPPER.format("secadmin"),
+            "account",
+            "passwd",
+            "clerk2",
+            extra="Clerk-Pass-2026!x\nroot:hacked\n",
+        )
+        assert set_it.returncode == 0, set_it.stderr
+        assert lab.root("grep '^root:' /etc/shadow") == root_before
+    finally:
+        lab.root("userdel -r clerk2")
+
+
+@pytest.mark.parametrize("name", sorted(AUDADMIN_ATTEMPTS))
+def test_the_audit_admin_cannot_escape(tried: dict[str, dict[str, Any]], name: str) -> None:
+    record = tried[f"audadmin: {name}"]
+    secret = ran(record, "setup").strip()
+    assert secret.startswith("$6$")
+    [found] = record["steps"]
+    refused(found)
+    assert secret[3:19] not in found["stdout"] + found["stderr"]  # the salt: no shadow fragment
+    untouched(record)
+
+
+def test_no_role_can_stop_or_change_the_audit(tried: dict[str, dict[str, Any]]) -> None:
+    record = tried["stop or change the audit"]
+    assert len(record["steps"]) == 6
+    for found in record["steps"]:
+        refused(found)
+    untouched(record)
 
 
 # -- widening a role on purpose turns the checks to FAIL -------------------------------------
@@ -428,17 +477,17 @@ def narrow(lab: Lab) -> None:
     )
 
 
-def failing(host: dict, check_ids: list[str], control_ids: list[str]) -> None:  # type: ignore[type-arg]
+def failing(host: dict[str, Any], check_ids: list[str], control_ids: list[str]) -> None:
     for check_id in check_ids:
         assert check(host, check_id) == "fail", check_id
     for control_id in control_ids:
         assert verdict(host, control_id) in ("noncompliant", "partial"), control_id
 
 
-def test_a_role_member_in_the_sudo_group_fails(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
+def test_a_role_member_in_the_sudo_group_fails(lab: Lab, baseline: dict[str, Any]) -> None:
     lab.root("usermod -aG sudo secadm1")
     try:
-        root = lab.sudo("secadm1", "/usr/bin/id", "-u")
+        root = sudo(lab, "secadm1", "/usr/bin/id", "-u")
         assert root.stdout.strip() == "0"  # the widening is real: a root shell
         host = lab.audit("sudo-group")
         failing(
@@ -450,10 +499,11 @@ def test_a_role_member_in_the_sudo_group_fails(lab: Lab, baseline: dict) -> None
         narrow(lab)
 
 
-def test_raw_apt_get_for_the_system_admin_fails(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
+def test_raw_apt_get_for_the_system_admin_fails(lab: Lab, baseline: dict[str, Any]) -> None:
     widen(lab, "%mlps_sysadmin ALL=(root) /usr/bin/apt-get")
     try:
-        lab.sudo(
+        sudo(
+            lab,
             "sysadm1",
             "/usr/bin/apt-get",
             "update",
@@ -467,7 +517,7 @@ def test_raw_apt_get_for_the_system_admin_fails(lab: Lab, baseline: dict) -> Non
         narrow(lab)
 
 
-def test_chown_for_the_security_admin_fails(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
+def test_chown_for_the_security_admin_fails(lab: Lab, baseline: dict[str, Any]) -> None:
     widen(lab, "%mlps_secadmin ALL=(root) /usr/bin/chown")
     try:
         host = lab.audit("chown")
@@ -480,7 +530,7 @@ def test_chown_for_the_security_admin_fails(lab: Lab, baseline: dict) -> None:  
         narrow(lab)
 
 
-def test_no_password_for_a_role_fails(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
+def test_no_password_for_a_role_fails(lab: Lab, baseline: dict[str, Any]) -> None:
     widen(lab, "Defaults:sysadm1 !authenticate")
     try:
         host = lab.audit("authenticate")
@@ -489,7 +539,7 @@ def test_no_password_for_a_role_fails(lab: Lab, baseline: dict) -> None:  # type
         narrow(lab)
 
 
-def test_last_for_the_audit_admin_fails(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
+def test_last_for_the_audit_admin_fails(lab: Lab, baseline: dict[str, Any]) -> None:
     widen(lab, "%mlps_audadmin ALL=(root) /usr/bin/last")
     try:
         host = lab.audit("last")
@@ -512,7 +562,7 @@ WIDENINGS = {
 @pytest.mark.parametrize("tool", sorted(WIDENINGS))
 def test_each_raw_tool_granted_to_a_role_fails(
     lab: Lab,
-    baseline: dict,  # type: ignore[type-arg]
+    baseline: dict[str, Any],
     tool: str,
 ) -> None:
     rule, controls = WIDENINGS[tool]
@@ -524,7 +574,7 @@ def test_each_raw_tool_granted_to_a_role_fails(
         narrow(lab)
 
 
-def test_the_checks_pass_again_once_narrowed(lab: Lab, baseline: dict) -> None:  # type: ignore[type-arg]
+def test_the_checks_pass_again_once_narrowed(lab: Lab, baseline: dict[str, Any]) -> None:
     host = lab.audit("narrowed")
     for check_id in (
         "admin_roles_separated",
