@@ -20,12 +20,10 @@ import platform
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from labbench import lab_workspace, lynis, timed  # beside this script
+from labbench import lab_status, lab_workspace, lynis, timed  # beside this script
 
 import secops
 
@@ -115,14 +113,7 @@ def main() -> None:
 
 def lab_pids(env: dict[str, str]) -> list[int]:
     """The init pid of each lab host (``lab status``): their pid namespaces hold the hosts."""
-    status = subprocess.run(
-        [sys.executable, "-m", "secops", "lab", "status", "--format", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return [h["pid"] for h in json.loads(status.stdout).get("hosts", []) if h.get("pid")]
+    return [h["pid"] for h in lab_status(env).get("hosts", []) if h.get("pid")]
 
 
 def namespace_cpu(pids: list[int]) -> float:

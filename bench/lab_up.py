@@ -10,7 +10,6 @@ the issue: cold 3 hosts <= 90 s, warm 3 hosts <= 10 s, warm 20 hosts <= 30 s.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -20,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from labbench import timed  # beside this script
+from labbench import lab_status, timed  # beside this script
 
 from secops import config
 
@@ -29,14 +28,7 @@ TARGETS = {"cold, 3 hosts": 90.0, "warm, 3 hosts": 10.0, "warm, 20 hosts": 30.0}
 
 
 def healthy(env: dict[str, str], hosts: int) -> bool:
-    result = subprocess.run(
-        [sys.executable, "-m", "secops", "lab", "status", "--format", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    status = json.loads(result.stdout)
+    status = lab_status(env)
     return bool(status.get("healthy")) and len(status["hosts"]) == hosts
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from secops import config
 
@@ -26,6 +28,18 @@ def lab_workspace(prefix: str, subnet: str) -> tuple[Path, dict[str, str]]:
         GOVSEC_LANG="en",
     )
     return work, env
+
+
+def lab_status(env: dict[str, str]) -> dict[str, Any]:
+    """``govsec lab status --format json`` of the lab ``env`` names ({} when it says nothing)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "secops", "lab", "status", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return dict(json.loads(result.stdout or "{}"))
 
 
 def lynis(env: dict[str, str], host: str) -> subprocess.CompletedProcess[str] | None:

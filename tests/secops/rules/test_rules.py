@@ -23,9 +23,9 @@ CONTROLS_FILE = Path(__file__).parents[3] / "secops" / "catalog" / "controls.yam
 RULE_FILES = sorted(RULES_DIR.glob("*.yml"))
 TECHNIQUE = re.compile(r"t\d{4}(\.\d{3})?")
 
-# ../shared/MLPS_BASELINE.md, "Detections a government SOC expects on Linux servers": each item
-# and the rules (ids) that cover it. An item without a rule, or a rule id that no longer
-# exists, fails test_baseline_coverage.
+# The detections a government SOC expects on Linux servers (the baseline's list, see
+# docs/rules.md): each item and the rules (ids) that cover it. An item without a rule, or a
+# rule id that no longer exists, fails test_baseline_coverage.
 BASELINE_COVERAGE: dict[str, list[str]] = {
     "SSH brute force": ["54845842-6471-4a45-992e-d04c7e2a95ce"],  # ssh_brute_force
     "password spray": ["7a8013bf-0f18-43a8-93f4-55776e4f21a7"],  # ssh_password_spray
