@@ -7,6 +7,7 @@ print as ``error: …`` with a hint and exit 1; usage errors exit 2.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -156,6 +157,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     except GovsecError as exc:
         _report(err, exc)
         sys.exit(EXIT_ERROR)
+    finally:
+        if argv is None:
+            _quick_exit()
+
+
+def _quick_exit() -> None:
+    """Spare the process the interpreter's last garbage collection: with every module
+    cleared it walks the whole heap (~0.15 s of a one-host audit) only to free memory the
+    exit returns anyway. Objects still go by reference counting and files still flush;
+    only cyclic garbage is left to the exit. Console-script runs only: a test calling
+    main() in-process keeps its collector."""
+    gc.freeze()
 
 
 def _report(err: Console, exc: GovsecError) -> None:
