@@ -235,6 +235,17 @@ def test_admin_key_still_works_and_root_password_login_is_refused(
     assert "permitrootlogin no" in effective
 
 
+def test_a_login_gets_its_private_tmpdir(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
+    """pam_tmpdir makes /tmp/user/UID through its setuid helper: with the bit stripped (the
+    setuid inventory once did) every login logged "Permission denied" and got no $TMPDIR."""
+    login = lab.on("lab01").ssh('printf "%s\\n" "$TMPDIR"; stat -c "%U %a" "$TMPDIR"')
+    assert login.returncode == 0, login.stderr
+    uid = lab.on("lab01").exec("id", "-u", "labadmin").stdout.strip()
+    assert login.stdout.split("\n")[-3:] == [f"/tmp/user/{uid}", "labadmin 700", ""], login.stdout
+    log = lab.on("lab01").exec("grep", "-c", "PAM_tmpdir", "/var/log/auth.log")
+    assert log.stdout.strip() == "0", "pam_tmpdir complained at a login"
+
+
 def test_root_with_key_as_the_only_admin_path_is_refused_not_locked_out(
     lab: Lab,
     hardened: dict,  # type: ignore[type-arg]
@@ -292,3 +303,20 @@ def test_an_unknown_host_key_is_refused_not_learned(lab: Lab, tmp_path: Path) ->
     assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
     assert [h["unreachable"] for h in summary(result)["hosts"]] == [True]
     assert empty.read_text() == ""
+
+
+def test_the_ban_alone_needs_a_syslog_daemon_and_says_so(lab: Lab, hardened: dict) -> None:  # type: ignore[type-arg]
+    """fail2ban's sshd jail reads auth.log: on a host with no syslog daemon (lab02 is still
+    fresh: only checked and refused above) the tag alone stops before installing anything and
+    names the missing log; with the logging area the jail runs on the file rsyslog writes."""
+    alone = harden(lab, "--limit", "lab02", "--tags", "login_source_ban", "--format", "json")
+    assert alone.returncode == 4, alone.stdout[-2000:]
+    messages = " ".join(m for h in summary(alone)["hosts"] for m in h["messages"])
+    assert "/var/log/auth.log" in messages and "--tags logging,login_source_ban" in messages
+    assert lab.on("lab02").exec("dpkg-query", "-W", "fail2ban").returncode != 0
+    with_logs = harden(
+        lab, "--limit", "lab02", "--tags", "logging,login_source_ban", "--format", "json"
+    )
+    assert with_logs.returncode == 0, with_logs.stdout[-3000:]
+    jail = lab.on("lab02").exec("fail2ban-client", "status", "sshd")
+    assert jail.returncode == 0 and "/var/log/auth.log" in jail.stdout, jail.stdout + jail.stderr

@@ -183,6 +183,28 @@ def test_each_role_does_its_job_through_its_wrapper(lab: Lab) -> None:
     assert logins.returncode == 0 and "wtmp begins" in logins.stdout, logins.stderr
 
 
+def test_a_block_outlasts_a_reboot_and_lifting_it_too(lab: Lab) -> None:
+    """The security admin's block is written where nftables.conf loads it at boot; loading
+    the file again (a reboot, or nftables reloaded) gives the same table, not a second one."""
+    wrapper = WRAPPER.format("secadmin")
+    kept = "/etc/govsec/mlps-block.nft"
+    reboot = (
+        f"nft delete table inet mlps_block; nft -f {kept} && nft -f {kept}"
+        " && nft list table inet mlps_block"
+    )
+    try:
+        blocked = sudo(lab, "secadm1", wrapper, "firewall", "block", "192.0.2.77")
+        assert blocked.returncode == 0, blocked.stderr
+        assert "192.0.2.77" in lab.root(f"cat {kept}")
+        after = lab.root(reboot)
+        assert "192.0.2.77" in after and after.count("ip saddr @blocked4 drop") == 1, after
+        assert lab.root(f"stat -c '%a %U' {kept}").strip() == "600 root"
+    finally:
+        lifted = sudo(lab, "secadm1", wrapper, "firewall", "unblock", "192.0.2.77")
+    assert lifted.returncode == 0, lifted.stderr
+    assert "192.0.2.77" not in lab.root(reboot)
+
+
 # -- the escalation attempts, by role: each its setup, its steps and what is read afterwards ---
 
 ATTEMPTS: dict[str, dict[str, Any]] = {}
