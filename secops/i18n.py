@@ -172,6 +172,40 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "results: {results}\nreport: {report}",
         "zh": "结果:{results}\n报告:{report}",
     },
+    # why a host could not be audited (kept in results.json as key and fields, so a report
+    # in the other language says it in that language)
+    "audit.err.host_key_changed": {
+        "en": "host key of {address} differs from known_hosts: refused (expected {expected}, "
+        "got {got})",
+        "zh": "{address} 的主机密钥与 known_hosts 中的不符:已拒绝(应为 {expected},实为 {got})",
+    },
+    "audit.err.auth_refused": {
+        "en": "authentication refused for {user}@{address}",
+        "zh": "{user}@{address} 的身份认证被拒绝",
+    },
+    "audit.err.unknown_host": {
+        "en": "{address} is not in known_hosts ({files}): refused",
+        "zh": "{address} 不在 known_hosts({files})中:已拒绝",
+    },
+    "audit.err.ssh": {
+        "en": "SSH error with {address}: {detail}",
+        "zh": "与 {address} 的 SSH 会话出错:{detail}",
+    },
+    "audit.err.unreachable": {
+        "en": "cannot reach {address}:{port}: {reason}",
+        "zh": "无法连接 {address}:{port}:{reason}",
+    },
+    "audit.err.collector": {
+        "en": "the collector did not run: {reason}",
+        "zh": "采集脚本未能运行:{reason}",
+    },
+    "audit.reason.refused": {"en": "connection refused", "zh": "连接被拒绝"},
+    "audit.reason.timeout": {"en": "no answer in time", "zh": "超时无响应"},
+    "audit.reason.no_route": {"en": "no route to the host", "zh": "没有到该主机的路由"},
+    "audit.reason.net_unreachable": {"en": "network unreachable", "zh": "网络不可达"},
+    "audit.reason.no_name": {"en": "the name does not resolve", "zh": "主机名无法解析"},
+    "audit.reason.closed": {"en": "the connection was closed", "zh": "连接被对方关闭"},
+    "audit.reason.no_output": {"en": "no output", "zh": "没有输出"},
     # harden
     "harden.help": {
         "en": "Harden hosts to the MLPS 2.0 level-2 or level-3 baseline (role mlps_baseline).",
@@ -370,5 +404,10 @@ def register(messages: Mapping[str, dict[Lang, str]]) -> None:
 
 def t(key: str, **fields: object) -> str:
     """The message ``key`` in the current language, its ``{fields}`` filled in."""
+    return t_in(_current, key, **fields)
+
+
+def t_in(lang: Lang, key: str, **fields: object) -> str:
+    """The message ``key`` in ``lang`` (a report's language rather than the run's)."""
     texts = MESSAGES[key]
-    return texts.get(_current, texts["en"]).format(**fields)
+    return texts.get(lang, texts["en"]).format(**fields)

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
+from secops.i18n import MESSAGES, Lang, t_in
+
 # one check on one host
 Status = Literal["pass", "fail", "na", "error", "manual"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "na", "error", "manual")
@@ -61,6 +63,10 @@ class HostResult:
     address: str
     reachable: bool
     error: str = ""  # why the host could not be audited (unreachable, key refused, …)
+    # the same as a message of the catalog (secops/i18n.py) and its values, for a report in
+    # another language than the run's; "" for results written before it was kept
+    error_key: str = ""
+    error_fields: dict[str, str] = field(default_factory=dict)
     os: str = ""  # PRETTY_NAME from /etc/os-release
     as_root: bool = False  # facts were collected with root (directly or through sudo)
     started: str = ""  # ISO 8601 UTC
@@ -126,3 +132,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+def describe_error(lang: Lang, key: str, fields: dict[str, str]) -> str:
+    """A host's error in ``lang``: the message ``key`` with its fields, a field that is itself
+    a message key (a reason: ``audit.reason.refused``) said in ``lang`` too."""
+    said = {
+        name: t_in(lang, value)
+        if value.startswith("audit.reason.") and value in MESSAGES
+        else value
+        for name, value in fields.items()
+    }
+    return t_in(lang, key, **said)

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from secops import __version__
 from secops.audit.inventory import Target
-from secops.audit.results import AuditRun, HostResult
+from secops.audit.results import AuditRun, HostResult, describe_error
 from secops.audit.transport import Collected, TransportError, collect_local, collect_ssh
+from secops.i18n import current_lang
 
 if TYPE_CHECKING:
     from secops.audit.facts import Facts
@@ -55,7 +56,7 @@ class Collection:
     started: str
     seconds: float
     collected: Collected | None
-    error: str = ""
+    error: TransportError | None = None
 
 
 def collect_host(name: str, address: str, collect: Callable[[], Collected]) -> Collection:
@@ -64,7 +65,7 @@ def collect_host(name: str, address: str, collect: Callable[[], Collected]) -> C
     try:
         collected = collect()
     except TransportError as exc:
-        return Collection(name, address, started, time.monotonic() - clock, None, exc.message)
+        return Collection(name, address, started, time.monotonic() - clock, None, exc)
     return Collection(name, address, started, time.monotonic() - clock, collected)
 
 
@@ -78,15 +79,21 @@ def evaluate_collection(done: Collection, catalog: Catalog, level: int) -> HostR
         Facts.from_output(done.collected.raw, done.collected.boundary) if done.collected else None
     )
     if facts is None or not facts.sections:
-        error = done.error
-        if not error and done.collected is not None:
-            reason = done.collected.stderr.strip().splitlines()[-1:] or ["no output"]
-            error = f"the collector did not run: {reason[0]}"
+        key, fields = (done.error.key, done.error.fields) if done.error else ("", {})
+        if not key and done.collected is not None:
+            # the host's own last line of stderr, as it wrote it: a value, not our sentence
+            last = done.collected.stderr.strip().splitlines()[-1:]
+            key, fields = (
+                "audit.err.collector",
+                {"reason": last[0] if last else "audit.reason.no_output"},
+            )
         failed = HostResult(
             done.name,
             done.address,
             reachable=False,
-            error=error,
+            error=describe_error(current_lang(), key, fields) if key else "",
+            error_key=key,
+            error_fields=fields,
             started=done.started,
             seconds=done.seconds,
         )

@@ -8,14 +8,18 @@ command line is fixed text, so no inventory value ever reaches a shell.
 
 from __future__ import annotations
 
+import errno
 import secrets
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from importlib.resources import files
 
 from secops.audit.inventory import Target
+from secops.audit.results import describe_error
 from secops.errors import GovsecError
+from secops.i18n import current_lang
 
 # paramiko imports invoke (50 ms, with asyncio and unittest.mock) only to run `Match exec` of
 # ssh_config files, which the audit never reads: refused while paramiko loads, as if absent
@@ -38,7 +42,44 @@ THROUGH_SUDO = "sudo -n sh -s 2>/dev/null || sh -s"
 
 
 class TransportError(GovsecError):
-    """A host could not be reached or refused us; the message says which and why."""
+    """A host could not be reached or refused us; the message says which and why.
+
+    ``key`` and ``fields`` name the message in the catalog (secops/i18n.py), so a report in
+    another language than the run's says it in its own; the fields are values, never sentences.
+    """
+
+    def __init__(self, key: str, **fields: str) -> None:
+        super().__init__(describe_error(current_lang(), key, fields))
+        self.key = key
+        self.fields = fields
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a connection failed: the key of a usual cause (said in the report's language),
+    else the error's symbol (EPIPE, SSLError…) — the C library's English never reaches a
+    report."""
+    inner = getattr(exc, "errors", None)  # paramiko's NoValidConnectionsError: one per address
+    if isinstance(inner, dict) and inner:
+        return _reason(next(iter(inner.values())))
+    if isinstance(exc, socket.gaierror):
+        return "audit.reason.no_name"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "audit.reason.timeout"
+    if isinstance(exc, EOFError):
+        return "audit.reason.closed"
+    known = {
+        errno.ECONNREFUSED: "audit.reason.refused",
+        errno.ETIMEDOUT: "audit.reason.timeout",
+        errno.EHOSTUNREACH: "audit.reason.no_route",
+        errno.ENETUNREACH: "audit.reason.net_unreachable",
+        errno.ECONNRESET: "audit.reason.closed",
+    }
+    number = getattr(exc, "errno", None)
+    if isinstance(number, int) and number in known:
+        return known[number]
+    if isinstance(number, int) and number in errno.errorcode:
+        return errno.errorcode[number]
+    return type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -93,23 +134,32 @@ def collect_ssh(target: Target, timeout: float = COLLECT_TIMEOUT) -> Collected:
         return Collected(raw, boundary, err)
     except paramiko.BadHostKeyException as exc:
         raise TransportError(
-            f"host key of {target.address} differs from known_hosts: refused "
-            f"(expected {exc.expected_key.get_name()}, got {exc.key.get_name()})"
+            "audit.err.host_key_changed",
+            address=target.address,
+            expected=exc.expected_key.get_name(),
+            got=exc.key.get_name(),
         ) from exc
     except paramiko.AuthenticationException as exc:
         raise TransportError(
-            f"authentication refused for {target.user}@{target.address}: {exc}"
+            "audit.err.auth_refused", user=target.user, address=target.address
         ) from exc
     except paramiko.SSHException as exc:
         if "not found in known_hosts" in str(exc):
             raise TransportError(
-                f"{target.address} is not in known_hosts "
-                f"({', '.join(str(p) for p in target.known_hosts)}): refused"
+                "audit.err.unknown_host",
+                address=target.address,
+                files=", ".join(str(p) for p in target.known_hosts),
             ) from exc
-        raise TransportError(f"SSH error with {target.address}: {exc}") from exc
+        # paramiko's own wording, quoted as the detail: there is no code to name it by
+        raise TransportError(
+            "audit.err.ssh", address=target.address, detail=repr(str(exc))
+        ) from exc
     except (TimeoutError, OSError, EOFError) as exc:
         raise TransportError(
-            f"cannot reach {target.address}:{target.port}: {getattr(exc, 'strerror', None) or exc}"
+            "audit.err.unreachable",
+            address=target.address,
+            port=str(target.port),
+            reason=_reason(exc),
         ) from exc
     finally:
         client.close()

@@ -12,7 +12,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from secops.audit.results import STATUSES, VERDICTS, AuditRun, CheckResult, HostResult
+from secops.audit.results import (
+    STATUSES,
+    VERDICTS,
+    AuditRun,
+    CheckResult,
+    HostResult,
+    describe_error,
+)
 from secops.catalog.model import Catalog, Check, Control
 from secops.i18n import Lang
 from secops.report.labels import label
@@ -227,7 +234,7 @@ def build_view(
     now: datetime | None = None,
 ) -> ReportView:
     """The report of ``run`` in ``lang``, with the catalog's words for every id."""
-    hosts = [_host_view(h) for h in run.hosts]
+    hosts = [_host_view(h, lang) for h in run.hosts]
     controls = _control_views(run, catalog, lang)
     return ReportView(
         lang=lang,
@@ -251,7 +258,7 @@ def build_view(
     )
 
 
-def _host_view(host: HostResult) -> HostView:
+def _host_view(host: HostResult, lang: Lang) -> HostView:
     verdicts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
     for control in host.controls:
         verdicts[control.verdict] += 1
@@ -259,7 +266,12 @@ def _host_view(host: HostResult) -> HostView:
         name=clean(host.name),
         address=clean(host.address),
         reachable=host.reachable,
-        error=clean(host.error),
+        # said in the report's language when the run kept the message's key
+        error=clean(
+            describe_error(lang, host.error_key, host.error_fields)
+            if host.error_key
+            else host.error
+        ),
         os=clean(host.os),
         as_root=host.as_root,
         started=clean(host.started),
