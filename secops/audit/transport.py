@@ -54,6 +54,15 @@ class TransportError(GovsecError):
         self.fields = fields
 
 
+_REASONS = {  # errno -> the message of its usual cause
+    errno.ECONNREFUSED: "audit.reason.refused",
+    errno.ETIMEDOUT: "audit.reason.timeout",
+    errno.EHOSTUNREACH: "audit.reason.no_route",
+    errno.ENETUNREACH: "audit.reason.net_unreachable",
+    errno.ECONNRESET: "audit.reason.closed",
+}
+
+
 def _reason(exc: BaseException) -> str:
     """Why a connection failed: the key of a usual cause (said in the report's language),
     else the error's symbol (EPIPE, SSLError…) — the C library's English never reaches a
@@ -63,20 +72,13 @@ def _reason(exc: BaseException) -> str:
         return _reason(next(iter(inner.values())))
     if isinstance(exc, socket.gaierror):
         return "audit.reason.no_name"
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, TimeoutError):  # socket.timeout is the same class
         return "audit.reason.timeout"
     if isinstance(exc, EOFError):
         return "audit.reason.closed"
-    known = {
-        errno.ECONNREFUSED: "audit.reason.refused",
-        errno.ETIMEDOUT: "audit.reason.timeout",
-        errno.EHOSTUNREACH: "audit.reason.no_route",
-        errno.ENETUNREACH: "audit.reason.net_unreachable",
-        errno.ECONNRESET: "audit.reason.closed",
-    }
     number = getattr(exc, "errno", None)
-    if isinstance(number, int) and number in known:
-        return known[number]
+    if isinstance(number, int) and number in _REASONS:
+        return _REASONS[number]
     if isinstance(number, int) and number in errno.errorcode:
         return errno.errorcode[number]
     return type(exc).__name__
