@@ -35,7 +35,7 @@ step "3. Ansible reaches every host through the generated inventory (host-key ch
 ansible -i inventories/lab/hosts.yml all -m ping
 
 out="demo-output/audit-$(date -u +%Y%m%dT%H%M%SZ)"
-step "4. Audit the fleet at MLPS level 3: one SSH session per host, read-only, evidence hash-chained"
+step "4. Audit the fleet at MLPS level 3: one SSH session per host, read-only, evidence and verdicts hash-chained and signed (SM2)"
 # no --fail-under: fresh hosts are expected to fail many checks until they are hardened
 govsec audit -i inventories/lab/hosts.yml --level 3 -o "$out"
 
@@ -44,6 +44,25 @@ govsec report build "$out" -o "$out/report-zh.html" --lang zh --pdf
 govsec report build "$out" -o "$out/report-en.html" --lang en --pdf
 govsec report verify "$out/evidence.jsonl"
 echo "results and reports: $(pwd)/$out"
+# an auditee who turns every fail into a pass gets no report that calls the evidence intact
+tampered="$out-tampered"
+cp -r "$out" "$tampered"
+python3 - "$tampered/results.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+run = json.load(open(path, encoding="utf-8"))
+for host in run["hosts"]:
+    for check in host["checks"]:
+        check["status"] = "pass" if check["status"] == "fail" else check["status"]
+run["fleet_score"] = 100.0
+json.dump(run, open(path, "w", encoding="utf-8"))
+PY
+if govsec report build "$tampered" -o "$tampered/report.html" 2>"$tampered/refused.txt"; then
+  echo "demo: a report was built from edited verdicts" >&2
+  exit 1
+fi
+echo "edited results refused:"
+head -n 1 "$tampered/refused.txt"
 
 step "6. The SIEM listens where the hardened hosts will forward their logs (rsyslog, TCP, RFC 5424)"
 collector=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["all"]["vars"]["mlps_syslog_collector"])' \

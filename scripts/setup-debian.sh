@@ -12,6 +12,7 @@ packages=(
   iproute2          # bridge and veth links for the lab
   util-linux        # unshare, nsenter, setpriv
   ca-certificates
+  openssl           # SM2/SM3 signatures of the evidence bundle (secops/report/signing.py)
   libpango-1.0-0    # WeasyPrint lays out the PDF report with Pango
   libpangoft2-1.0-0 # Pango's fontconfig backend, for WeasyPrint
   libharfbuzz-subset0 # WeasyPrint subsets the fonts it embeds

@@ -169,8 +169,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "非 root:需 root 的项目记为错误",
     },
     "audit.written": {
-        "en": "results: {results}\nreport: {report}",
-        "zh": "结果:{results}\n报告:{report}",
+        "en": "results: {results}\nreport: {report}\nevidence: {evidence} (signed, SM2 key "
+        "{fingerprint})",
+        "zh": "结果：{results}\n报告：{report}\n"
+        "证据：{evidence}（已用 SM2 密钥 {fingerprint} 签名）",
+    },
+    "audit.key_created": {
+        "en": "created this account's evidence signing key (SM2): {path}, fingerprint "
+        "{fingerprint}; give its .pub.pem to whoever verifies your audits",
+        "zh": "已为本账户生成证据签名密钥（SM2）：{path}，指纹 {fingerprint}；"
+        "请将同目录的 .pub.pem 公钥交给验证核查结果的人员",
     },
     # why a host could not be audited (kept in results.json as key and fields, so a report
     # in the other language says it in that language)

@@ -2,8 +2,9 @@
 
 A host that cannot be reached, refuses our key or fails to answer is recorded with the reason
 and the run goes on. The output folder holds ``results.json`` and ``evidence.jsonl``: every
-raw section collected, hash-chained (SM3 and SHA-256) so an assessor can check that the
-evidence behind the report was not altered.
+raw section collected, then every verdict and the hashes of results.json, hash-chained (SM3
+and SHA-256), and ``evidence.sig.json``: the chain's head signed with the account's SM2 key, so
+an assessor can check that neither the evidence nor the verdicts were altered.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from secops.i18n import current_lang
 if TYPE_CHECKING:
     from secops.audit.facts import Facts
     from secops.catalog.model import Catalog
+    from secops.report.signing import SigningKey
 
 # Only what collection needs is imported here, so the hosts are being collected while the
 # checks, the catalog and the report (a third of a second of imports) load: see run_audit.
@@ -121,6 +123,7 @@ def run_audit(
     out_dir: Path,
     inventory: str = "",
     on_host: Callable[[HostResult], None] | None = None,
+    key: SigningKey | None = None,
 ) -> AuditRun:
     """Audit ``targets`` (None: this machine) and write results and evidence to ``out_dir``.
 
@@ -156,13 +159,16 @@ def run_audit(
         hosts=[r.result for r in ordered],
         fleet_score=fleet_score([r.result.score for r in ordered if r.result.reachable]),
     )
-    write(run, ordered, out_dir)
+    write(run, ordered, out_dir, key)
     return run
 
 
-def write(run: AuditRun, runs: list[HostRun], out_dir: Path) -> None:
-    """results.json and the hash-chained evidence of every raw section."""
+def write(run: AuditRun, runs: list[HostRun], out_dir: Path, key: SigningKey | None = None) -> None:
+    """results.json, the hash-chained evidence of every raw section followed by the verdicts,
+    and the chain's head signed with ``key`` (default: the account's, made on first use)."""
     from secops.report.bundle import BundleWriter
+    from secops.report.evidence import sign_bundle, verdict_records
+    from secops.report.signing import ensure_key
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with BundleWriter(out_dir / EVIDENCE) as bundle:
@@ -196,9 +202,15 @@ def write(run: AuditRun, runs: list[HostRun], out_dir: Path) -> None:
                         "content_b64": base64.b64encode(section.data).decode(),
                     }
                 )
-    temporary = out_dir / f".{RESULTS}.tmp"
-    temporary.write_text(run.to_json(), encoding="utf-8")
-    temporary.replace(out_dir / RESULTS)
+        # the verdicts are evidence too: results.json is bound to the chain by its hashes
+        results = run.to_json()
+        for record in verdict_records(results):
+            bundle.add(record)
+        temporary = out_dir / f".{RESULTS}.tmp"
+        temporary.write_text(results, encoding="utf-8")
+        temporary.replace(out_dir / RESULTS)
+        # signed while the bundle is still locked: no other writer can slip a record in
+        sign_bundle(out_dir / EVIDENCE, key or ensure_key(), writer=bundle)
 
 
 def _ssh(target: Target) -> Callable[[], Collected]:

@@ -61,9 +61,14 @@ def audit(
 ) -> None:
     """Audit hosts against the MLPS catalog; write results, evidence and a report."""
     targets = _targets(inventory, limit) if inventory else None
-    from secops.audit.runner import RESULTS, run_audit
+    from secops.audit.runner import EVIDENCE, RESULTS, run_audit
 
     folder = out_dir or default_out_dir(level)
+    from secops.report.signing import ensure_key
+
+    key = ensure_key()  # before any host is asked: a run that cannot sign stops here
+    if key.created:
+        err.print(t("audit.key_created", path=escape(str(key.path)), fingerprint=key.fingerprint))
     loud = output is Format.table and not quiet and err.is_terminal
     total = len(targets) if targets is not None else 1
     with Progress(
@@ -86,6 +91,7 @@ def audit(
             folder,
             inventory=str(inventory.absolute()) if inventory else "",
             on_host=advance,
+            key=key,
         )
     from secops.catalog.model import load_catalog
     from secops.report.html import render_html
@@ -102,7 +108,13 @@ def audit(
     elif not quiet:
         _print_table(run)
         err.print(
-            t("audit.written", results=escape(str(folder / RESULTS)), report=escape(str(report)))
+            t(
+                "audit.written",
+                results=escape(str(folder / RESULTS)),
+                report=escape(str(report)),
+                evidence=escape(str(folder / EVIDENCE)),
+                fingerprint=key.fingerprint,
+            )
         )
     raise typer.Exit(exit_code(run, fail_under))
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, current_lang, parse_lang
@@ -20,7 +20,7 @@ from secops.report.labels import label
 if TYPE_CHECKING:  # the writers load Jinja, WeasyPrint and the catalog: only when a command runs
     from secops.catalog.model import Catalog
     from secops.report.build import Built
-    from secops.report.bundle import BundleCheck
+    from secops.report.evidence import EvidenceCheck
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -34,6 +34,11 @@ class Format(StrEnum):
 def build() -> typer.Typer:
     """The ``report`` command group."""
     group = typer.Typer(help=label("cli.help"), no_args_is_help=True)
+    keys_opt = typer.Option([], "--key", help=label("cli.key.help"), show_default=False)
+    unverified_opt = typer.Option(
+        False, "--allow-unverified", help=label("cli.allow_unverified.help")
+    )
+    bundle_arg = typer.Argument(..., help=label("cli.verify.bundle.help"))
 
     @group.command("build", help=label("cli.build.help"))
     def build_(
@@ -56,12 +61,27 @@ def build() -> typer.Typer:
             None, "--catalog", help="control catalog folder (default: the one govsec ships)"
         ),
         output_format: Format = typer.Option(Format.table, "--format"),
+        keys: list[Path] = keys_opt,
+        allow_unverified: bool = unverified_opt,
     ) -> None:
         from secops.report.build import build_reports, bundle_beside, load_results, results_file
+        from secops.report.errors import ReportError
+        from secops.report.evidence import check_evidence
+        from secops.report.signing import trusted_keys
 
         language = _language(lang)
         run = load_results(results)
         source = results_file(results)
+        beside = bundle_beside(results)
+        trusted = trusted_keys(keys)
+        # --lang is the language of the whole run (secops.cli.app): CLI and report say the same
+        evidence = check_evidence(beside, trusted, source) if beside.exists() else None
+        if evidence is not None and not evidence.ok and not allow_unverified:
+            problems = label("list.sep").join(evidence.problems)
+            raise ReportError(
+                label("error.unverified", path=source, problems=problems),
+                label("error.unverified.hint"),
+            )
         catalog = _catalog(catalog_dir)
         if run.catalog_version != catalog.version:
             err.print(
@@ -75,10 +95,13 @@ def build() -> typer.Typer:
                 )
             )
         html = output or source.parent / "report.html"
-        built = build_reports(run, catalog, html, language, pdf=pdf, bundle=bundle_beside(results))
+        built = build_reports(run, catalog, html, language, pdf=pdf, evidence=evidence)
         bundle = built.view.bundle
         if bundle is not None and not bundle.ok:
-            err.print(escape(label("cli.bundle_altered", path=bundle.file, problem=bundle.problem)))
+            problem = label("list.sep").join(evidence.problems if evidence else [])
+            err.print(escape(label("cli.bundle_altered", path=bundle.file, problem=problem)))
+        elif bundle is None:
+            err.print(escape(label("cli.no_bundle", path=source)))
         if output_format is Format.json:
             out.print_json(json.dumps(_built_json(built)))
         else:
@@ -86,19 +109,28 @@ def build() -> typer.Typer:
 
     @group.command("verify", help=label("cli.verify.help"))
     def verify(
-        bundle: Path = typer.Argument(..., help="the evidence bundle (evidence.jsonl)"),
+        bundle: Path = bundle_arg,
         output_format: Format = typer.Option(Format.table, "--format"),
+        keys: list[Path] = keys_opt,
     ) -> None:
-        from secops.report.bundle import verify_bundle
+        from secops.report.build import RESULTS_NAME
+        from secops.report.bundle import BUNDLE_NAME
+        from secops.report.evidence import check_evidence
+        from secops.report.signing import trusted_keys
 
-        check = verify_bundle(bundle)
+        if bundle.is_dir():
+            bundle = bundle / BUNDLE_NAME
+        results = bundle.with_name(RESULTS_NAME)
+        check = check_evidence(bundle, trusted_keys(keys), results if results.is_file() else None)
         if output_format is Format.json:
-            out.print_json(json.dumps({"path": str(bundle), **asdict(check)}))
+            out.print_json(json.dumps({"path": str(bundle), "ok": check.ok, **asdict(check)}))
         else:
             _print_check(bundle, check)
         if not check.ok:
             if output_format is Format.table:
-                err.print(f"[red]{escape(_altered(check, 'cli.verify.altered', path=bundle))}[/]")
+                for problem in check.problems:
+                    said = label("cli.verify.problem", path=bundle, problem=problem)
+                    err.print(f"[red]{escape(said)}[/]")
             raise typer.Exit(1)
 
     return group
@@ -154,22 +186,27 @@ def _print_built(built: Built) -> None:
             out.print(f"{written} {kind:<5} {escape(str(path))}")
 
 
-def _altered(check: BundleCheck, key: str, **fields: object) -> str:
-    return label(key, seq=check.first_bad_seq, line=check.line, reason=check.reason, **fields)
-
-
-def _print_check(path: Path, check: BundleCheck) -> None:
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    state = (
-        f"[green]{label('bundle.intact')}[/]"
-        if check.ok
-        else f"[red]{escape(_altered(check, 'bundle.altered'))}[/]"
-    )
-    table.add_row(label("col.file"), escape(str(path)))
-    table.add_row(label("col.state"), state)
-    table.add_row(label("col.records"), str(check.records))
-    table.add_row(label("col.head_sha256"), check.head_sha256)
-    table.add_row(label("col.head_sm3"), check.head_sm3)
-    out.print(table)
+def _print_check(path: Path, check: EvidenceCheck) -> None:
+    """One ``label  value`` line each: hashes and keys whole, however narrow the terminal."""
+    chain = check.chain
+    verified = label("evidence.ok")
+    failed = label("evidence.not_verified", problems=label("list.sep").join(check.problems))
+    state = f"[green]{escape(verified)}[/]" if check.ok else f"[red]{escape(failed)}[/]"
+    rows = [
+        (label("col.file"), escape(str(path))),
+        (label("col.state"), state),
+        (label("col.records"), str(chain.records)),
+        (label("col.head_sha256"), chain.head_sha256),
+        (label("col.head_sm3"), chain.head_sm3),
+    ]
+    if check.signed:
+        rows += [
+            (label("col.signer"), escape(check.signer)),
+            (label("col.signed_at"), escape(check.signed_at)),
+            (label("col.fingerprint"), escape(check.key_fingerprint)),
+        ]
+    if check.results_checked:
+        rows.append((label("col.verdicts"), label("yes" if check.results_match else "no")))
+    width = max(cell_len(name) for name, _ in rows)
+    for name, value in rows:
+        out.print(f"[bold]{escape(name)}[/]{' ' * (width - cell_len(name) + 2)}{value}")

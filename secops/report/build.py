@@ -18,8 +18,9 @@ from pydantic import TypeAdapter, ValidationError
 from secops.audit.results import RESULTS_VERSION, AuditRun
 from secops.catalog.model import Catalog
 from secops.i18n import Lang
-from secops.report.bundle import BUNDLE_NAME, verify_bundle
+from secops.report.bundle import BUNDLE_NAME
 from secops.report.errors import ReportError
+from secops.report.evidence import EvidenceCheck
 from secops.report.html import render_view
 from secops.report.json_report import render_view_json
 from secops.report.junit import render_junit
@@ -92,21 +93,22 @@ def _adapter() -> TypeAdapter[AuditRun]:
     return TypeAdapter(AuditRun)
 
 
-def bundle_summary(path: Path) -> BundleSummary:
-    """The state of the evidence bundle at ``path``, as the report shows it."""
-    check = verify_bundle(path)
-    problem = (
-        ""
-        if check.ok
-        else label("bundle.altered", seq=check.first_bad_seq, line=check.line, reason=check.reason)
-    )
+def bundle_summary(check: EvidenceCheck) -> BundleSummary:
+    """The state of the evidence beside the results, as the report shows it."""
+    chain = check.chain
     return BundleSummary(
-        file=str(path),
+        file=check.bundle,
         ok=check.ok,
-        records=check.records,
-        head_sha256=check.head_sha256,
-        head_sm3=check.head_sm3,
-        problem=problem,
+        records=chain.records,
+        head_sha256=chain.head_sha256,
+        head_sm3=chain.head_sm3,
+        problem=""
+        if check.ok
+        else label("evidence.not_verified", problems=label("list.sep").join(check.problems)),
+        signer=check.signer if check.signature_valid else "",
+        signed_at=check.signed_at if check.signature_valid else "",
+        key_fingerprint=check.key_fingerprint if check.signature_valid else "",
+        public_key=check.public_key if check.signature_valid else "",
     )
 
 
@@ -130,11 +132,15 @@ def build_reports(
     lang: Lang,
     *,
     pdf: bool = False,
-    bundle: Path | None = None,
+    evidence: EvidenceCheck | None = None,
 ) -> Built:
-    """Write the HTML report to ``html``, the JSON and JUnit beside it, and the PDF if asked."""
+    """Write the HTML report to ``html``, the JSON and JUnit beside it, and the PDF if asked.
+
+    ``evidence`` is the check of the bundle beside the results (None: there is none); the
+    report states what it found, and never "intact" unless every part of it held.
+    """
     json_path, junit_path, pdf_path = outputs(html)
-    summary = bundle_summary(bundle) if bundle is not None and bundle.exists() else None
+    summary = bundle_summary(evidence) if evidence is not None else None
     view = build_view(run, catalog, lang, bundle=summary)
     page = render_view(view)
     _write(html, page)

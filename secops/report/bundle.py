@@ -123,6 +123,11 @@ class BundleWriter:
         os.write(self._fd, line)
         self.seq, self.heads = seq, heads
 
+    def sync(self) -> None:
+        """Put every record written so far on disk (before anything refers to them)."""
+        if self._fd >= 0:
+            os.fsync(self._fd)
+
     def close(self) -> None:
         """Flush the bundle to disk and release it."""
         if self._fd < 0:

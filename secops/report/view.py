@@ -181,11 +181,15 @@ class BundleSummary:
     """The evidence bundle beside the results, as verified when the report was built."""
 
     file: str
-    ok: bool
+    ok: bool  # chain, signature by a trusted key and verdicts all hold
     records: int
     head_sha256: str
     head_sm3: str
-    problem: str  # empty when intact
+    problem: str  # empty when ok, else every problem found
+    signer: str = ""
+    signed_at: str = ""
+    key_fingerprint: str = ""
+    public_key: str = ""
 
 
 @dataclass

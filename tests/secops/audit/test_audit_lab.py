@@ -100,14 +100,22 @@ def test_the_audit_changes_nothing_on_the_hosts(fleet: Fleet, level3: dict) -> N
     assert fleet.exec(fleet.names[0], "dpkg-query", "-W").stdout == level3["packages"]
 
 
-def test_output_folder_holds_results_evidence_and_report(level3: dict) -> None:  # type: ignore[type-arg]
+def test_output_folder_holds_results_evidence_and_report(fleet: Fleet, level3: dict) -> None:  # type: ignore[type-arg]
     out = level3["out"]
     assert (out / "report.html").stat().st_size > 1000
     records = [json.loads(line) for line in (out / "evidence.jsonl").read_text().splitlines()]
     sections = {r["record"]["section"] for r in records if r["record"].get("kind") == "fact"}
     assert "file:/etc/login.defs" in sections
-    verify = govsec("report", "verify", str(out / "evidence.jsonl"))
+    assert records[-1]["record"]["kind"] == "results"  # the verdicts close the chain
+    # signed with the key of the account that ran the audit (its GOVSEC_HOME)
+    verify = govsec("report", "verify", str(out / "evidence.jsonl"), env=fleet.env)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "signed by" in verify.stdout and "verdicts match" in verify.stdout
+    # anyone else does not trust that key until given it
+    stranger = govsec(
+        "report", "verify", str(out), env={**fleet.env, "GOVSEC_HOME": str(out / "x")}
+    )
+    assert stranger.returncode == 1 and "does not trust" in stranger.stderr
 
 
 def test_level_2_selects_fewer_checks(fleet: Fleet, level3: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
@@ -183,6 +191,7 @@ def test_hostile_names_and_facts_break_nothing_and_run_nothing(
     assert not Path("/etc/evil$(id)").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "evidence.jsonl",
+        "evidence.sig.json",
         "report.html",
         "results.json",
     ]

@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 import pytest
 
 from secops.audit.results import AuditRun
-from secops.report.bundle import BundleWriter
+from secops.audit.runner import write
+from secops.report.signing import ensure_key
 from tests.conftest import govsec
 from tests.secops.report.conftest import write_results
 from tests.secops.report.sample import CATALOG_DIR
@@ -25,11 +26,15 @@ def build(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProce
     )
 
 
-def test_build_from_the_audit_folder(tmp_path: Path, run: AuditRun) -> None:
+def signed_audit(tmp_path: Path, run: AuditRun) -> Path:
+    """An audit folder as `govsec audit` leaves it, signed with the key of the test's account."""
     audit = tmp_path / "audit"
-    write_results(audit, run)
-    with BundleWriter(audit / "evidence.jsonl") as writer:
-        writer.add({"host": "web01", "section": "cmd:sshd -T", "rc": 0, "content_b64": ""})
+    write(run, [], audit, ensure_key(tmp_path / "home" / "keys"))
+    return audit
+
+
+def test_build_from_the_audit_folder(tmp_path: Path, run: AuditRun) -> None:
+    audit = signed_audit(tmp_path, run)
     result = build(tmp_path, str(audit), "--lang", "zh")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -39,8 +44,47 @@ def test_build_from_the_audit_folder(tmp_path: Path, run: AuditRun) -> None:
     assert not (audit / "report.pdf").exists()
     page = (audit / "report.html").read_text(encoding="utf-8")
     assert "等保2.0合规核查报告" in page and "证据包" in page
-    assert json.loads((audit / "report.json").read_text(encoding="utf-8"))["bundle"]["ok"] is True
+    assert "结论与证据一致" in page and "BEGIN PUBLIC KEY" in page
+    bundle = json.loads((audit / "report.json").read_text(encoding="utf-8"))["bundle"]
+    assert bundle["ok"] is True and bundle["key_fingerprint"].startswith("SM3:")
     ElementTree.parse(audit / "report.junit.xml")  # noqa: S314 - our own output
+
+
+def test_edited_verdicts_build_no_report_that_calls_them_intact(
+    tmp_path: Path, run: AuditRun
+) -> None:
+    """The hostile auditee: every fail flipped to pass and the scores set to 100."""
+    audit = signed_audit(tmp_path, run)
+    results = audit / "results.json"
+    data = json.loads(results.read_text())
+    for host in data["hosts"]:
+        for check in host["checks"]:
+            check["status"] = "pass" if check["status"] == "fail" else check["status"]
+        host["score"] = 100.0 if host["reachable"] else None
+    data["fleet_score"] = 100.0
+    results.write_text(json.dumps(data))
+    refused = build(tmp_path, str(audit))
+    assert refused.returncode == 1
+    assert "the evidence does not verify, no report built" in refused.stderr
+    assert "differs from the verdicts in the signed bundle" in refused.stderr
+    assert not (audit / "report.html").exists()
+    marked = build(tmp_path, str(audit), "--allow-unverified", "--lang", "zh")
+    assert marked.returncode == 0
+    assert "未通过验证" in marked.stderr and "与签名证据包中的结论不一致" in marked.stderr
+    page = (audit / "report.html").read_text(encoding="utf-8")
+    assert 'id="unverified"' in page and "未通过验证" in page
+    assert "文件中为“通过”，证据包中为“未通过”" in page
+    assert "结论与证据一致" not in page and ">完整<" not in page
+    assert json.loads((audit / "report.json").read_text(encoding="utf-8"))["bundle"]["ok"] is False
+
+
+def test_results_without_any_bundle_are_built_with_a_warning(tmp_path: Path, run: AuditRun) -> None:
+    audit = tmp_path / "audit"
+    write_results(audit, run)
+    result = build(tmp_path, str(audit))
+    assert result.returncode == 0
+    assert "no evidence bundle beside" in result.stderr
+    assert "intact" not in (audit / "report.html").read_text(encoding="utf-8")
 
 
 def test_build_to_a_named_file_with_pdf_and_json_output(tmp_path: Path, run: AuditRun) -> None:
@@ -96,18 +140,17 @@ def test_catalog_mismatch_warns_and_continues(tmp_path: Path, run: AuditRun) -> 
     assert (audit / "report.html").is_file()
 
 
-def test_altered_bundle_warns_and_shows_in_the_report(tmp_path: Path, run: AuditRun) -> None:
-    audit = tmp_path / "audit"
-    write_results(audit, run)
+def test_altered_bundle_refuses_or_shows_in_the_report(tmp_path: Path, run: AuditRun) -> None:
+    audit = signed_audit(tmp_path, run)
     bundle = audit / "evidence.jsonl"
-    with BundleWriter(bundle) as writer:
-        writer.add({"host": "web01", "rc": 0})
-        writer.add({"host": "db01", "rc": 0})
-    bundle.write_bytes(bundle.read_bytes().replace(b'"db01"', b'"db02"'))
-    result = build(tmp_path, str(audit))
+    name = run.hosts[1].name.encode()
+    bundle.write_bytes(bundle.read_bytes().replace(b'"' + name + b'"', b'"db02"', 1))
+    refused = build(tmp_path, str(audit))
+    assert refused.returncode == 1 and "record 3 (line 3)" in refused.stderr
+    result = build(tmp_path, str(audit), "--allow-unverified")
     assert result.returncode == 0
-    assert "evidence bundle" in result.stderr and "record 2 (line 2)" in result.stderr
-    assert "altered at record 2 (line 2)" in (audit / "report.html").read_text(encoding="utf-8")
+    assert "evidence bundle" in result.stderr and "record 3 (line 3)" in result.stderr
+    assert "altered at record 3 (line 3)" in (audit / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -150,14 +193,15 @@ def test_missing_path_and_bad_language(tmp_path: Path) -> None:
     assert bad.returncode == 2
 
 
-def test_verify_intact_and_altered(tmp_path: Path) -> None:
-    bundle = tmp_path / "evidence.jsonl"
-    with BundleWriter(bundle) as writer:
-        for n in range(4):
-            writer.add({"host": f"lab0{n}", "section": "file:/etc/passwd", "rc": 0})
-    ok = govsec("report", "verify", str(bundle), env=env(tmp_path))
-    assert ok.returncode == 0, ok.stderr
-    assert "intact" in ok.stdout and "4" in ok.stdout
+def test_verify_intact_and_altered(tmp_path: Path, run: AuditRun) -> None:
+    audit = signed_audit(tmp_path, run)
+    bundle = audit / "evidence.jsonl"
+    records = len(run.hosts) + 2
+    for target in (bundle, audit):  # the bundle, or the audit folder holding it
+        ok = govsec("report", "verify", str(target), env=env(tmp_path))
+        assert ok.returncode == 0, ok.stderr
+        assert "intact, signed by" in ok.stdout and "verdicts match" in ok.stdout
+        assert str(records) in ok.stdout
     lines = bundle.read_bytes().splitlines(keepends=True)
     lines[1], lines[2] = lines[2], lines[1]
     bundle.write_bytes(b"".join(lines))
@@ -167,14 +211,33 @@ def test_verify_intact_and_altered(tmp_path: Path) -> None:
     as_json = govsec("report", "verify", str(bundle), "--format", "json", env=env(tmp_path))
     assert as_json.returncode == 1
     found = json.loads(as_json.stdout)
-    assert (found["ok"], found["first_bad_seq"], found["line"], found["records"]) == (
-        False,
+    assert found["ok"] is False
+    assert (found["chain"]["first_bad_seq"], found["chain"]["line"], found["chain"]["records"]) == (
         2,
         2,
-        4,
+        records,
     )
     zh = govsec("--lang", "zh", "report", "verify", str(bundle), env=env(tmp_path))
     assert zh.returncode == 1 and "第 2 条记录(第 2 行)被改动" in zh.stderr
+
+
+def test_verify_names_an_unsigned_and_an_untrusted_bundle(tmp_path: Path, run: AuditRun) -> None:
+    audit = tmp_path / "audit"
+    write(run, [], audit, ensure_key(tmp_path / "elsewhere"))  # not this account's key
+    untrusted = govsec("report", "verify", str(audit), env=env(tmp_path))
+    assert untrusted.returncode == 1 and "does not trust" in untrusted.stderr
+    theirs = str(tmp_path / "elsewhere" / "evidence-sm2.pub.pem")
+    trusted = govsec("report", "verify", str(audit), "--key", theirs, env=env(tmp_path))
+    assert trusted.returncode == 0, trusted.stderr
+    (audit / "evidence.sig.json").unlink()
+    unsigned = govsec("report", "verify", str(audit), env=env(tmp_path))
+    assert unsigned.returncode == 1 and "no signature" in unsigned.stderr
+
+
+def test_verify_an_empty_bundle(tmp_path: Path) -> None:
+    (tmp_path / "evidence.jsonl").write_bytes(b"")
+    result = govsec("report", "verify", str(tmp_path), env=env(tmp_path))
+    assert result.returncode == 1 and "the bundle holds no record" in result.stderr
 
 
 def test_verify_missing_bundle(tmp_path: Path) -> None:
