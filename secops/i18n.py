@@ -21,7 +21,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     # CLI
     "app.help": {
         "en": "govsec: harden, audit, monitor and detect on a government cloud to MLPS 2.0.",
-        "zh": "govsec:按等保2.0(GB/T 22239-2019)对政务云进行加固、测评、监控与威胁检测。",
+        "zh": "govsec:按等保2.0(GB/T 22239-2019)对政务云进行加固、合规核查、监控与威胁检测。",
     },
     "app.version": {"en": "Print the version and exit.", "zh": "显示版本并退出。"},
     "app.lang": {"en": "Language of messages: en or zh.", "zh": "消息语言:en 或 zh。"},
@@ -156,10 +156,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     # audit
     "audit.help": {
         "en": "Audit hosts against the MLPS 2.0 catalog; write results, evidence and a report.",
-        "zh": "按等保2.0控制项目录测评主机,生成结果、证据与报告。",
+        "zh": "按等保2.0控制项目录核查主机，生成结果、已签名的证据与报告。",
     },
-    "audit.progress": {"en": "auditing (level {level})", "zh": "正在测评(第{level}级)"},
-    "audit.title": {"en": "MLPS level {level} audit", "zh": "等保第{level}级测评"},
+    "audit.progress": {"en": "auditing (level {level})", "zh": "正在核查（第{level}级）"},
+    "audit.title": {"en": "MLPS level {level} audit", "zh": "等保第{level}级合规核查"},
     "audit.fleet": {
         "en": "fleet score {score} over {hosts} hosts",
         "zh": "整体得分 {score}({hosts} 台主机)",
@@ -167,6 +167,56 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "audit.not_root": {
         "en": "not root: root-only facts reported as errors",
         "zh": "非 root:需 root 的项目记为错误",
+    },
+    # options shared by the commands, then each command's own
+    "opt.inventory": {"en": "Ansible inventory", "zh": "Ansible 主机清单"},
+    "opt.limit": {"en": "Ansible host pattern", "zh": "Ansible 主机匹配模式"},
+    "opt.level": {"en": "MLPS level: 2 or 3", "zh": "等保级别：2 或 3"},
+    "opt.format": {"en": "output format", "zh": "输出格式"},
+    "opt.quiet": {"en": "print nothing but errors", "zh": "只输出错误信息"},
+    "audit.opt.inventory": {
+        "en": "Ansible inventory; none: this machine",
+        "zh": "Ansible 主机清单；不指定则核查本机",
+    },
+    "audit.opt.output_dir": {
+        "en": "where results.json, the signed evidence and the report go",
+        "zh": "results.json、已签名的证据与报告的输出目录",
+    },
+    "audit.opt.fail_under": {
+        "en": "exit 4 when the fleet score is lower",
+        "zh": "整体得分低于该值时以退出码 4 退出",
+    },
+    "harden.opt.check": {
+        "en": "report what would change; change nothing",
+        "zh": "只报告将要做的改动，不做任何改动",
+    },
+    "harden.opt.diff": {"en": "show the changes made to files", "zh": "显示对文件所做的改动"},
+    "harden.opt.tags": {
+        "en": "only these areas or check ids",
+        "zh": "只处理这些领域或检查项编号",
+    },
+    "harden.opt.extra_vars": {
+        "en": "a YAML/JSON file of variables (repeatable); values never go on the command line",
+        "zh": "变量文件（YAML/JSON，可重复指定）；变量值从不出现在命令行上",
+    },
+    "lab.opt.hosts": {"en": "number of hosts", "zh": "主机数量"},
+    "lab.opt.subnet": {
+        "en": "lab subnet (default 10.213.0.0/24)",
+        "zh": "实验网段（默认 10.213.0.0/24）",
+    },
+    "lab.opt.inventory": {
+        "en": "where to write hosts.yml (known_hosts, ssh_config beside it)",
+        "zh": "hosts.yml 的写入位置（known_hosts、ssh_config 写在同一目录）",
+    },
+    "lab.opt.host": {"en": "lab host name, e.g. lab01", "zh": "实验主机名，如 lab01"},
+    "lab.opt.command": {"en": "command and its arguments", "zh": "要执行的命令及其参数"},
+    "lab.opt.purge": {
+        "en": "also remove the cached base and package cache",
+        "zh": "同时删除缓存的基础镜像与软件包缓存",
+    },
+    "lab.exec.no_command": {
+        "en": "give the command to run after the host name",
+        "zh": "请在主机名之后给出要执行的命令",
     },
     "audit.written": {
         "en": "results: {results}\nreport: {report}\nevidence: {evidence} (signed, SM2 key "

@@ -18,9 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from secops import __version__
+from secops.cli import toolkit_text
 from secops.config import ConfigError, configured_lang
 from secops.errors import GovsecError
-from secops.i18n import LANGS, Lang, detect_lang, parse_lang, set_lang, t
+from secops.i18n import LANGS, Lang, current_lang, detect_lang, parse_lang, set_lang, t
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -144,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         set_lang(_settle_lang(args))
+        toolkit_text.use(current_lang())
     except ValueError as exc:
         err.print(f"[red]{t('app.error')}:[/] {exc}")
         sys.exit(EXIT_USAGE)

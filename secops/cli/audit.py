@@ -44,20 +44,24 @@ def default_out_dir(level: int) -> Path:
     return data_dir() / "audits" / f"{stamp}-l{level}"
 
 
+# The options' help in the current language: this module is imported once the language is set
+_INVENTORY = typer.Option(None, "--inventory", "-i", help=t("audit.opt.inventory"))
+_LIMIT = typer.Option(None, "--limit", "-l", help=t("opt.limit"))
+_LEVEL = typer.Option(3, "--level", min=2, max=3, help=t("opt.level"))
+_FORMAT = typer.Option(Format.table, "--format", help=t("opt.format"))
+_OUT_DIR = typer.Option(None, "--output-dir", "-o", help=t("audit.opt.output_dir"))
+_FAIL_UNDER = typer.Option(None, "--fail-under", min=0, max=100, help=t("audit.opt.fail_under"))
+_QUIET = typer.Option(False, "--quiet", "-q", help=t("opt.quiet"))
+
+
 def audit(
-    inventory: Path | None = typer.Option(
-        None, "--inventory", "-i", help="Ansible inventory; none: this machine"
-    ),
-    limit: str | None = typer.Option(None, "--limit", "-l", help="Ansible host pattern"),
-    level: int = typer.Option(3, "--level", min=2, max=3, help="MLPS level: 2 or 3"),
-    output: Format = typer.Option(Format.table, "--format"),
-    out_dir: Path | None = typer.Option(
-        None, "--output-dir", "-o", help="where results.json, evidence and report go"
-    ),
-    fail_under: float | None = typer.Option(
-        None, "--fail-under", min=0, max=100, help="exit 4 when the fleet score is lower"
-    ),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    inventory: Path | None = _INVENTORY,
+    limit: str | None = _LIMIT,
+    level: int = _LEVEL,
+    output: Format = _FORMAT,
+    out_dir: Path | None = _OUT_DIR,
+    fail_under: float | None = _FAIL_UNDER,
+    quiet: bool = _QUIET,
 ) -> None:
     """Audit hosts against the MLPS catalog; write results, evidence and a report."""
     targets = _targets(inventory, limit) if inventory else None

@@ -40,21 +40,28 @@ class Format(StrEnum):
     json = "json"
 
 
+# The options' help in the current language: this module is imported once the language is set
+_INVENTORY = typer.Option(..., "--inventory", "-i", help=t("opt.inventory"))
+_LEVEL = typer.Option(3, "--level", min=2, max=3, help=t("opt.level"))
+_CHECK = typer.Option(False, "--check", help=t("harden.opt.check"))
+_DIFF = typer.Option(False, "--diff", help=t("harden.opt.diff"))
+_TAGS = typer.Option(None, "--tags", help=t("harden.opt.tags"))
+_LIMIT = typer.Option(None, "--limit", "-l", help=t("opt.limit"))
+_EXTRA_VARS = typer.Option([], "--extra-vars", "-e", help=t("harden.opt.extra_vars"))
+_FORMAT = typer.Option(Format.table, "--format", help=t("opt.format"))
+_QUIET = typer.Option(False, "--quiet", "-q", help=t("opt.quiet"))
+
+
 def harden(
-    inventory: Path = typer.Option(..., "--inventory", "-i", help="Ansible inventory"),
-    level: int = typer.Option(3, "--level", min=2, max=3, help="MLPS level: 2 or 3"),
-    check: bool = typer.Option(False, "--check", help="report what would change; change nothing"),
-    diff: bool = typer.Option(False, "--diff", help="show the changes made to files"),
-    tags: str | None = typer.Option(None, "--tags", help="only these areas or check ids"),
-    limit: str | None = typer.Option(None, "--limit", "-l", help="Ansible host pattern"),
-    extra_vars: list[Path] = typer.Option(
-        [],
-        "--extra-vars",
-        "-e",
-        help="a YAML/JSON file of variables (repeatable); values never go on the command line",
-    ),
-    output: Format = typer.Option(Format.table, "--format"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    inventory: Path = _INVENTORY,
+    level: int = _LEVEL,
+    check: bool = _CHECK,
+    diff: bool = _DIFF,
+    tags: str | None = _TAGS,
+    limit: str | None = _LIMIT,
+    extra_vars: list[Path] = _EXTRA_VARS,
+    output: Format = _FORMAT,
+    quiet: bool = _QUIET,
 ) -> None:
     """Harden hosts to the MLPS baseline with the mlps_baseline Ansible role."""
     from secops.harden.record import record_run

@@ -48,21 +48,22 @@ def _lab(subnet: str | None = None) -> Lab:
 def build() -> typer.Typer:
     """The ``lab`` command group."""
     group = typer.Typer(help=t("lab.help"), no_args_is_help=True)
+    format_opt = typer.Option(Format.table, "--format", help=t("opt.format"))
+    quiet_opt = typer.Option(False, "--quiet", "-q", help=t("opt.quiet"))
+    hosts_opt = typer.Option(3, "--hosts", "-n", help=t("lab.opt.hosts"))
+    subnet_opt = typer.Option(None, "--subnet", help=t("lab.opt.subnet"))
+    inventory_opt = typer.Option(None, "--inventory", "-i", help=t("lab.opt.inventory"))
+    host_arg = typer.Argument(..., help=t("lab.opt.host"))
+    command_arg = typer.Argument(..., help=t("lab.opt.command"))
+    purge_opt = typer.Option(False, "--purge", help=t("lab.opt.purge"))
 
     @group.command("up", help=t("lab.up.help"))
     def up(
-        hosts: int = typer.Option(3, "--hosts", "-n", help="number of hosts"),
-        subnet: str | None = typer.Option(
-            None, "--subnet", help="lab subnet (default 10.213.0.0/24)"
-        ),
-        inventory: Path | None = typer.Option(
-            None,
-            "--inventory",
-            "-i",
-            help="where to write hosts.yml (known_hosts, ssh_config beside it)",
-        ),
-        output: Format = typer.Option(Format.table, "--format"),
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        hosts: int = hosts_opt,
+        subnet: str | None = subnet_opt,
+        inventory: Path | None = inventory_opt,
+        output: Format = format_opt,
+        quiet: bool = quiet_opt,
     ) -> None:
         lab = _lab(subnet)
         loud = not quiet and output is Format.table
@@ -88,7 +89,7 @@ def build() -> typer.Typer:
             )
 
     @group.command("status", help=t("lab.status.help"))
-    def status(output: Format = typer.Option(Format.table, "--format")) -> None:
+    def status(output: Format = format_opt) -> None:
         lab = _lab()
         try:
             current = lab.status()
@@ -110,23 +111,19 @@ def build() -> typer.Typer:
         context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
     )
     def exec_(
-        host: str = typer.Argument(..., help="lab host name, e.g. lab01"),
-        command: list[str] = typer.Argument(..., help="command and its arguments"),
+        host: str = host_arg,
+        command: list[str] = command_arg,
     ) -> None:
         if command and command[0] == "--":  # `lab exec HOST -- CMD…`: the separator is ours
             command = command[1:]
         if not command:
-            raise typer.BadParameter(
-                "give the command to run after the host name", param_hint="COMMAND"
-            )
+            raise typer.BadParameter(t("lab.exec.no_command"), param_hint="COMMAND")
         raise typer.Exit(_lab().exec(host, command))
 
     @group.command("down", help=t("lab.down.help"))
     def down(
-        purge: bool = typer.Option(
-            False, "--purge", help="also remove the cached base and package cache"
-        ),
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        purge: bool = purge_opt,
+        quiet: bool = quiet_opt,
     ) -> None:
         count = _lab().down(purge=purge)
         if not quiet:

@@ -39,28 +39,21 @@ def build() -> typer.Typer:
         False, "--allow-unverified", help=label("cli.allow_unverified.help")
     )
     bundle_arg = typer.Argument(..., help=label("cli.verify.bundle.help"))
+    results_arg = typer.Argument(..., help=label("cli.opt.results"))
+    output_opt = typer.Option(None, "--output", "-o", help=label("cli.opt.output"))
+    lang_opt = typer.Option(None, "--lang", help=label("cli.opt.lang"), metavar="|".join(LANGS))
+    pdf_opt = typer.Option(False, "--pdf", help=label("cli.opt.pdf"))
+    catalog_opt = typer.Option(None, "--catalog", help=label("cli.opt.catalog"))
+    format_opt = typer.Option(Format.table, "--format", help=label("cli.opt.format"))
 
     @group.command("build", help=label("cli.build.help"))
     def build_(
-        results: Path = typer.Argument(..., help="results.json, or the audit folder holding it"),
-        output: Path | None = typer.Option(
-            None,
-            "--output",
-            "-o",
-            help="the HTML file to write (default: report.html beside the results); "
-            "<stem>.json, <stem>.junit.xml and <stem>.pdf go beside it",
-        ),
-        lang: str | None = typer.Option(
-            None,
-            "--lang",
-            help="language of the report (default: the global one)",
-            metavar="|".join(LANGS),
-        ),
-        pdf: bool = typer.Option(False, "--pdf", help="also write <stem>.pdf"),
-        catalog_dir: Path | None = typer.Option(
-            None, "--catalog", help="control catalog folder (default: the one govsec ships)"
-        ),
-        output_format: Format = typer.Option(Format.table, "--format"),
+        results: Path = results_arg,
+        output: Path | None = output_opt,
+        lang: str | None = lang_opt,
+        pdf: bool = pdf_opt,
+        catalog_dir: Path | None = catalog_opt,
+        output_format: Format = format_opt,
         keys: list[Path] = keys_opt,
         allow_unverified: bool = unverified_opt,
     ) -> None:
@@ -110,7 +103,7 @@ def build() -> typer.Typer:
     @group.command("verify", help=label("cli.verify.help"))
     def verify(
         bundle: Path = bundle_arg,
-        output_format: Format = typer.Option(Format.table, "--format"),
+        output_format: Format = format_opt,
         keys: list[Path] = keys_opt,
     ) -> None:
         from secops.report.build import RESULTS_NAME

@@ -265,7 +265,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     # the CLI
     "cli.help": {
         "en": "The auditor's report (HTML, PDF, JSON, JUnit) and the evidence bundle.",
-        "zh": "测评报告(HTML、PDF、JSON、JUnit)与证据包校验。",
+        "zh": "合规核查报告（HTML、PDF、JSON、JUnit）与证据包校验。",
     },
     "cli.build.help": {
         "en": "Build the report from an audit's results.json (or the folder holding it).",
@@ -277,6 +277,26 @@ LABELS: dict[str, dict[Lang, str]] = {
         "zh": "校验证据包：哈希链、可信密钥的 SM2 签名，以及同目录 results.json "
         "与签名结论是否一致。发现任何问题时以退出码 1 退出。",
     },
+    "cli.opt.results": {
+        "en": "results.json, or the audit folder holding it",
+        "zh": "results.json，或其所在的核查输出目录",
+    },
+    "cli.opt.output": {
+        "en": "the HTML file to write (default: report.html beside the results); <stem>.json, "
+        "<stem>.junit.xml and <stem>.pdf go beside it",
+        "zh": "要写入的 HTML 文件（默认：结果旁的 report.html）；"
+        "<stem>.json、<stem>.junit.xml 与 <stem>.pdf 写在同一目录",
+    },
+    "cli.opt.lang": {
+        "en": "language of the report (default: the global one)",
+        "zh": "报告语言（默认：全局语言）",
+    },
+    "cli.opt.pdf": {"en": "also write <stem>.pdf", "zh": "同时生成 <stem>.pdf"},
+    "cli.opt.catalog": {
+        "en": "control catalog folder (default: the one govsec ships)",
+        "zh": "控制项目录所在文件夹（默认：govsec 自带的目录）",
+    },
+    "cli.opt.format": {"en": "output format", "zh": "输出格式"},
     "cli.verify.bundle.help": {
         "en": "the evidence bundle (evidence.jsonl), or the audit folder holding it",
         "zh": "证据包（evidence.jsonl），或其所在的核查输出目录",
