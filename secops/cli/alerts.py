@@ -41,23 +41,23 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.help": {
         "en": "Security alerts: list, show, acknowledge, assign, close; deliver to Alertmanager.",
-        "zh": "安全告警:列出、查看、确认、指派、关闭;投递至 Alertmanager。",
+        "zh": "安全告警：列出、查看、确认、指派、关闭；投递至 Alertmanager。",
     },
     "alerts.list.help": {
         "en": "List alerts, last seen first (open and acknowledged ones unless --status).",
-        "zh": "按最近发生时间列出告警(默认仅未处理和已确认的,可用 --status 指定)。",
+        "zh": "按最近发生时间列出告警（默认仅未处理和已确认的，可用 --status 指定）。",
     },
     "alerts.show.help": {
         "en": "Show one alert: its fields, its history and the events that raised it.",
-        "zh": "查看一条告警:字段、处理历史及触发它的事件。",
+        "zh": "查看一条告警：字段、处理历史及触发它的事件。",
     },
     "alerts.ack.help": {
         "en": "Acknowledge an open alert (someone is looking at it).",
-        "zh": "确认一条未处理的告警(已有人在处理)。",
+        "zh": "确认一条未处理的告警（已有人在处理）。",
     },
     "alerts.close.help": {
         "en": "Close an alert with a reason; Alertmanager gets it resolved.",
-        "zh": "关闭告警并注明原因;Alertmanager 将收到其已恢复状态。",
+        "zh": "关闭告警并注明原因；Alertmanager 将收到其已恢复状态。",
     },
     "alerts.assign.help": {
         "en": "Assign an open or acknowledged alert to a user.",
@@ -65,7 +65,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.note.help": {
         "en": "Add a note to an alert (closed ones too).",
-        "zh": "为告警添加备注(已关闭的告警也可以)。",
+        "zh": "为告警添加备注（已关闭的告警也可以）。",
     },
     "alerts.send.help": {
         "en": "Deliver the queued alerts to Alertmanager now (one pass).",
@@ -73,7 +73,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.outbox.help": {
         "en": "Show what waits for Alertmanager, and what it rejected.",
-        "zh": "显示等待投递到 Alertmanager 的告警,以及被其拒收的告警。",
+        "zh": "显示等待投递到 Alertmanager 的告警，以及被其拒收的告警。",
     },
     "alerts.notifications.help": {
         "en": "List the notifications Alertmanager sent to govsec serve's webhook, newest first.",
@@ -82,7 +82,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.opt.store_path": {
         "en": "The notification store (default: serve.notifications, else"
         " <data>/serve/notifications.db).",
-        "zh": "通知存储文件(默认:<数据目录>/serve/notifications.db)。",
+        "zh": "通知存储文件（默认：<数据目录>/serve/notifications.db）。",
     },
     "alerts.notifications.title": {
         "en": "{count} notification(s) in {path}",
@@ -94,39 +94,39 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.opt.severity": {
         "en": "Lowest severity shown (high: high and critical).",
-        "zh": "显示的最低严重级别(high 表示 high 和 critical)。",
+        "zh": "显示的最低严重级别（high 表示 high 和 critical）。",
     },
     "alerts.opt.rule": {"en": "Only this rule id.", "zh": "仅显示该规则 ID。"},
     "alerts.opt.host": {"en": "Only this host.", "zh": "仅显示该主机。"},
     "alerts.opt.since": {
         "en": "Last seen since: 15m, 2h, 7d, 1w ago or an ISO 8601 time.",
-        "zh": "最近发生时间晚于:15m、2h、7d、1w 之前,或 ISO 8601 时间。",
+        "zh": "最近发生时间晚于:15m、2h、7d、1w 之前，或 ISO 8601 时间。",
     },
     "alerts.opt.note": {"en": "A note kept in the history.", "zh": "记入历史的备注。"},
     "alerts.opt.by": {
         "en": "Who does it (default: the login name).",
-        "zh": "操作人(默认:当前登录名)。",
+        "zh": "操作人（默认：当前登录名）。",
     },
-    "alerts.opt.reason": {"en": "Why: {choices}.", "zh": "原因:{choices}。"},
+    "alerts.opt.reason": {"en": "Why: {choices}.", "zh": "原因：{choices}。"},
     "alerts.opt.alertmanager": {
         "en": "Alertmanager's base URL (default: $GOVSEC_ALERTMANAGER, then govsec.yaml).",
-        "zh": "Alertmanager 基础 URL(默认取 $GOVSEC_ALERTMANAGER,其次 govsec.yaml)。",
+        "zh": "Alertmanager 基础 URL（默认取 $GOVSEC_ALERTMANAGER，其次 govsec.yaml）。",
     },
     "alerts.opt.retry_rejected": {
         "en": "Queue the rejected alerts again first (after fixing the cause).",
-        "zh": "先将被拒收的告警重新排队(请先排除原因)。",
+        "zh": "先将被拒收的告警重新排队（请先排除原因）。",
     },
     "alerts.bad_status": {
         "en": "unknown status {value!r}: expected one of {choices}",
-        "zh": "未知状态 {value!r}:应为 {choices} 之一",
+        "zh": "未知状态 {value!r}：应为 {choices} 之一",
     },
     "alerts.bad_severity": {
         "en": "unknown severity {value!r}: expected one of {choices}",
-        "zh": "未知严重级别 {value!r}:应为 {choices} 之一",
+        "zh": "未知严重级别 {value!r}：应为 {choices} 之一",
     },
     "alerts.bad_reason": {
         "en": "unknown reason {value!r}: expected one of {choices}",
-        "zh": "未知原因 {value!r}:应为 {choices} 之一",
+        "zh": "未知原因 {value!r}：应为 {choices} 之一",
     },
     "alerts.no_alertmanager": {
         "en": "no Alertmanager is configured",
@@ -135,17 +135,17 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.no_alertmanager.hint": {
         "en": "pass --alertmanager http://host:9093, set GOVSEC_ALERTMANAGER, or set"
         " alerts.alertmanager_url in govsec.yaml",
-        "zh": "请使用 --alertmanager http://主机:9093,或设置 GOVSEC_ALERTMANAGER,"
+        "zh": "请使用 --alertmanager http://主机:9093，或设置 GOVSEC_ALERTMANAGER,"
         "或在 govsec.yaml 中设置 alerts.alertmanager_url",
     },
     "alerts.secret_in_flag": {
         "en": "--alertmanager holds credentials: a command line is visible to every user",
-        "zh": "--alertmanager 中含有凭据:命令行对本机所有用户可见",
+        "zh": "--alertmanager 中含有凭据：命令行对本机所有用户可见",
     },
     "alerts.secret_in_flag.hint": {
         "en": "put user:password in a file named by alerts.auth_file, or in"
         " GOVSEC_ALERTMANAGER_AUTH",
-        "zh": "请将 user:password 写入 alerts.auth_file 指定的文件,或环境变量"
+        "zh": "请将 user:password 写入 alerts.auth_file 指定的文件，或环境变量"
         " GOVSEC_ALERTMANAGER_AUTH",
     },
     "alerts.done.acknowledged": {
@@ -154,7 +154,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.done.closed": {
         "en": "{id} closed by {actor} ({reason})",
-        "zh": "{id} 已由 {actor} 关闭({reason})",
+        "zh": "{id} 已由 {actor} 关闭（{reason}）",
     },
     "alerts.done.assigned": {
         "en": "{id} assigned to {user} by {actor}",
@@ -172,19 +172,19 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.events.missing": {
         "en": "{count} event(s) no longer in the store (purged): {ids}",
-        "zh": "{count} 条事件已不在存储中(已清理):{ids}",
+        "zh": "{count} 条事件已不在存储中（已清理）：{ids}",
     },
     "alerts.sent": {
         "en": "delivered {delivered}, waiting {waiting}, rejected {rejected}",
-        "zh": "已投递 {delivered},等待重试 {waiting},被拒收 {rejected}",
+        "zh": "已投递 {delivered}，等待重试 {waiting}，被拒收 {rejected}",
     },
     "alerts.send_error": {
         "en": "Alertmanager is not taking alerts: {error}; next try at {when}",
-        "zh": "Alertmanager 暂不接收告警:{error};下次重试时间 {when}",
+        "zh": "Alertmanager 暂不接收告警：{error}；下次重试时间 {when}",
     },
     "alerts.rejected": {
         "en": "{id} rejected by Alertmanager: {answer}",
-        "zh": "{id} 被 Alertmanager 拒收:{answer}",
+        "zh": "{id} 被 Alertmanager 拒收：{answer}",
     },
     "alerts.outbox.title": {
         "en": "{count} alert(s) waiting for Alertmanager",

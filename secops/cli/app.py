@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         set_lang(_settle_lang(args))
         toolkit_text.use(current_lang())
     except ValueError as exc:
-        err.print(f"[red]{t('app.error')}:[/] {exc}")
+        err.print(f"[red]{t('app.error')}[/]{exc}")
         sys.exit(EXIT_USAGE)
     except ConfigError as exc:
         _report(err, exc)
@@ -174,6 +174,6 @@ def _quick_exit() -> None:
 
 
 def _report(err: Console, exc: GovsecError) -> None:
-    err.print(f"[red]{t('app.error')}:[/] {escape(exc.message)}", soft_wrap=True)
+    err.print(f"[red]{t('app.error')}[/]{escape(exc.message)}", soft_wrap=True)
     if exc.hint:
         err.print(f"  {escape(exc.hint)}", soft_wrap=True)

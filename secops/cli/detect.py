@@ -42,71 +42,71 @@ HEARTBEAT = 60.0  # seconds between "still running" notes of detect run (govsec 
 MESSAGES: dict[str, dict[str, str]] = {
     "detect.help": {
         "en": "Detection: run Sigma rules over the stored events, test and export rules.",
-        "zh": "检测:在已存储的事件上运行 Sigma 规则,测试并导出规则。",
+        "zh": "检测：在已存储的事件上运行 Sigma 规则，测试并导出规则。",
     },
     "detect.rules_opt": {
         "en": "Sigma rule file or directory (repeat for more); default: govsec's own Linux rules",
-        "zh": "Sigma 规则文件或目录(可重复);默认:govsec 自带的 Linux 规则",
+        "zh": "Sigma 规则文件或目录（可重复）；默认：govsec 自带的 Linux 规则",
     },
     "detect.run.help": {
         "en": "Run the rules over events stored since the last run and record the alerts.",
-        "zh": "对上次运行以来存储的事件运行规则,并记录告警。",
+        "zh": "对上次运行以来存储的事件运行规则，并记录告警。",
     },
     "detect.run.since": {
         "en": "one-off scan of events from this time (2026-11-21T08:00, 2h, 7d), with fresh"
         " windows; the saved position is left alone",
-        "zh": "一次性扫描自该时间起的事件(2026-11-21T08:00、2h、7d),"
-        "使用新的窗口;不改变已保存的位置",
+        "zh": "一次性扫描自该时间起的事件（2026-11-21T08:00、2h、7d），"
+        "使用新的窗口；不改变已保存的位置",
     },
     "detect.run.follow": {
         "en": "keep running: judge new events as they are stored, until interrupted",
-        "zh": "持续运行:事件一存储即检测,直到中断",
+        "zh": "持续运行：事件一存储即检测，直到中断",
     },
     "detect.alertmanager": {
         "en": "Alertmanager base URL (else $GOVSEC_ALERTMANAGER, else alerts.alertmanager_url)",
-        "zh": "Alertmanager 地址(否则取 $GOVSEC_ALERTMANAGER,再否则取 alerts.alertmanager_url)",
+        "zh": "Alertmanager 地址（否则取 $GOVSEC_ALERTMANAGER，再否则取 alerts.alertmanager_url）",
     },
     "detect.test.help": {
         "en": "Run rules' own test cases (govsec.tests), or the rules over a log file.",
-        "zh": "运行规则自带的测试用例(govsec.tests),或在日志文件上运行规则。",
+        "zh": "运行规则自带的测试用例（govsec.tests），或在日志文件上运行规则。",
     },
     "detect.test.log": {
         "en": "a log file to run the rules over instead (raw lines, audit.log too)",
-        "zh": "改为在该日志文件上运行规则(原始日志行,含 audit.log)",
+        "zh": "改为在该日志文件上运行规则（原始日志行，含 audit.log）",
     },
     "detect.export.help": {
         "en": "Export the rules for Elasticsearch: Lucene, ES|QL or Kibana ndjson.",
-        "zh": "导出规则供 Elasticsearch 使用:Lucene、ES|QL 或 Kibana ndjson。",
+        "zh": "导出规则供 Elasticsearch 使用：Lucene、ES|QL 或 Kibana ndjson。",
     },
     "detect.export.target": {"en": "what to export to", "zh": "导出格式"},
     "detect.export.output": {"en": "write here instead of stdout", "zh": "写入该文件而非标准输出"},
     "detect.rules.help": {
         "en": "List the rules that load and run, and report the ones that do not, with why.",
-        "zh": "列出可加载运行的规则,并报告不能运行的规则及原因。",
+        "zh": "列出可加载运行的规则，并报告不能运行的规则及原因。",
     },
     "detect.run.done": {
         "en": "{events} events judged by {rules} rules: {detections} detections,"
         " {new} new alerts, {updated} updated; position {position}",
-        "zh": "{rules} 条规则检测了 {events} 个事件:{detections} 次命中,新告警 {new} 条,"
-        "更新 {updated} 条;位置 {position}",
+        "zh": "{rules} 条规则检测了 {events} 个事件：{detections} 次命中，新告警 {new} 条，"
+        "更新 {updated} 条；位置 {position}",
     },
     "detect.run.problems": {
         "en": "{count} rules not run (govsec detect rules shows why)",
-        "zh": "{count} 条规则未运行(govsec detect rules 显示原因)",
+        "zh": "{count} 条规则未运行（govsec detect rules 显示原因）",
     },
     "detect.run.delivery": {
         "en": "Alertmanager: {delivered} delivered, {retrying} waiting ({error})",
-        "zh": "Alertmanager:已送达 {delivered},等待重试 {retrying}({error})",
+        "zh": "Alertmanager：已送达 {delivered}，等待重试 {retrying}（{error}）",
     },
     "detect.rules.compat": {
         "en": "also check each rule against what govsec's intake produces (fields never set,"
         " log sources with no parser) and that it converts for Elasticsearch",
-        "zh": "另检查每条规则与 govsec 采集所产生的数据是否相符(从未出现的字段、无解析器的日志源),"
-        "以及能否转换为 Elasticsearch 查询",
+        "zh": "另检查每条规则与 govsec 采集所产生的数据是否相符"
+        "（从未出现的字段、无解析器的日志源），以及能否转换为 Elasticsearch 查询",
     },
     "detect.rules.share": {
         "en": "{ok} of {total} rules run ({share:.1f} %); {problems} not run",
-        "zh": "{total} 条规则中 {ok} 条可运行({share:.1f}%);{problems} 条不能运行",
+        "zh": "{total} 条规则中 {ok} 条可运行（{share:.1f}%）；{problems} 条不能运行",
     },
     "detect.test.summary": {
         "en": "{passed} of {total} cases pass",

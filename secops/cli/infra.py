@@ -34,19 +34,19 @@ PROVIDERS = ("alicloud", "openstack")
 MESSAGES: dict[str, dict[Lang, str]] = {
     "infra.help": {
         "en": "The landing zone: plan it and check the MLPS cloud policies, offline.",
-        "zh": "政务云着陆区:离线生成资源计划并检查等保云上策略。",
+        "zh": "政务云着陆区：离线生成资源计划并检查等保云上策略。",
     },
     "infra.plan.help": {
         "en": "Run the Pulumi program under mocks and print the resource plan and the zone graph.",
-        "zh": "在 Pulumi 模拟环境中运行程序,输出资源计划与区域连通图。",
+        "zh": "在 Pulumi 模拟环境中运行程序，输出资源计划与区域连通图。",
     },
     "infra.check.help": {
         "en": "Plan, then evaluate every MLPS cloud policy; exit 4 on any violation.",
-        "zh": "生成计划并评估全部等保云上策略;有违规时退出码为 4。",
+        "zh": "生成计划并评估全部等保云上策略；有违规时退出码为 4。",
     },
     "infra.opt.topology": {
         "en": "The topology file (departments, zones, flows): docs/infra-topology.md.",
-        "zh": "拓扑文件(部门、区域、访问关系),见 docs/infra-topology.md。",
+        "zh": "拓扑文件（部门、区域、访问关系），见 docs/infra-topology.md。",
     },
     "infra.opt.provider": {
         "en": "alicloud or openstack (default: the topology's cloud).",
@@ -54,21 +54,21 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "infra.plan.title": {
         "en": "{resources} resources on {provider} ({seconds:.1f} s)",
-        "zh": "{provider} 上共 {resources} 个资源(用时 {seconds:.1f} 秒)",
+        "zh": "{provider} 上共 {resources} 个资源（用时 {seconds:.1f} 秒）",
     },
-    "infra.graph.title": {"en": "allowed flows (default deny)", "zh": "允许的访问关系(默认拒绝)"},
+    "infra.graph.title": {"en": "allowed flows (default deny)", "zh": "允许的访问关系（默认拒绝）"},
     "infra.not_offered": {
         "en": "not offered by {provider}: {what}",
-        "zh": "{provider} 不提供:{what}",
+        "zh": "{provider} 不提供：{what}",
     },
     "infra.check.title": {
         "en": "MLPS cloud policies on {provider}: {failed} of {total} violated",
-        "zh": "{provider} 上的等保云上策略:{total} 条中 {failed} 条违规",
+        "zh": "{provider} 上的等保云上策略：{total} 条中 {failed} 条违规",
     },
     "infra.check.summary": {
         "en": "{violations} violation(s); {resources} resources planned and checked in"
         " {seconds:.1f} s",
-        "zh": "共 {violations} 处违规;{resources} 个资源,计划与检查用时 {seconds:.1f} 秒",
+        "zh": "共 {violations} 处违规；{resources} 个资源，计划与检查用时 {seconds:.1f} 秒",
     },
 }
 register(MESSAGES)

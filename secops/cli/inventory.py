@@ -20,7 +20,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 MESSAGES = {
     "inventory.help": {
         "en": "Ansible inventories from the landing zone's stack outputs.",
-        "zh": "根据着陆区(landing zone)的堆栈输出生成 Ansible 清单。",
+        "zh": "根据着陆区（landing zone）的堆栈输出生成 Ansible 清单。",
     },
     "inventory.from_stack.help": {
         "en": "Turn `pulumi stack output --json` into an Ansible inventory grouped by"
@@ -30,27 +30,27 @@ MESSAGES = {
     },
     "inventory.from_stack.outputs": {
         "en": "the JSON of `pulumi stack output --json` (- reads stdin)",
-        "zh": "`pulumi stack output --json` 的 JSON 文件(- 表示从标准输入读取)",
+        "zh": "`pulumi stack output --json` 的 JSON 文件（- 表示从标准输入读取）",
     },
     "inventory.from_stack.output": {
         "en": "the inventory to write (default: inventories/<stack>/hosts.yml)",
-        "zh": "要写入的清单文件(默认:inventories/<stack>/hosts.yml)",
+        "zh": "要写入的清单文件（默认：inventories/<stack>/hosts.yml）",
     },
     "inventory.from_stack.stack": {
         "en": "the stack's name, for the default output path",
-        "zh": "堆栈名称,用于默认输出路径",
+        "zh": "堆栈名称，用于默认输出路径",
     },
     "inventory.need_output": {
         "en": "no output file: give -o FILE or --stack NAME",
-        "zh": "未指定输出文件:请给出 -o FILE 或 --stack NAME",
+        "zh": "未指定输出文件：请给出 -o FILE 或 --stack NAME",
     },
     "inventory.written": {
         "en": "{hosts} hosts in {groups} groups written to {path}{bastion}",
-        "zh": "已将 {hosts} 台主机({groups} 个组)写入 {path}{bastion}",
+        "zh": "已将 {hosts} 台主机（{groups} 个组）写入 {path}{bastion}",
     },
     "inventory.via_bastion": {
         "en": " (reached through the bastion {name})",
-        "zh": "(经堡垒机 {name} 访问)",
+        "zh": "（经堡垒机 {name} 访问）",
     },
 }
 register(MESSAGES)  # type: ignore[arg-type]

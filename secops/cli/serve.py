@@ -30,7 +30,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "serve.help": {
         "en": "Serve /metrics for Prometheus and the webhook Alertmanager notifies,"
         " on loopback unless told otherwise.",
-        "zh": "为 Prometheus 提供 /metrics,并接收 Alertmanager 的 webhook 通知;"
+        "zh": "为 Prometheus 提供 /metrics，并接收 Alertmanager 的 webhook 通知；"
         "默认只监听本机回环地址。",
     },
     "serve.listen": {
@@ -39,43 +39,43 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "serve.web_config": {
         "en": "TLS and basic auth, in the format of Prometheus' --web.config.file.",
-        "zh": "TLS 与基本认证配置,格式同 Prometheus 的 --web.config.file。",
+        "zh": "TLS 与基本认证配置，格式同 Prometheus 的 --web.config.file。",
     },
     "serve.audits": {
         "en": "The folder of audit runs to export (default <data>/audits).",
-        "zh": "要导出的审计结果目录(默认 <数据目录>/audits)。",
+        "zh": "要导出的审计结果目录（默认 <数据目录>/audits）。",
     },
     "serve.notifications": {
         "en": "The webhook's notification store (default <data>/serve/notifications.db).",
-        "zh": "webhook 通知存储(默认 <数据目录>/serve/notifications.db)。",
+        "zh": "webhook 通知存储（默认 <数据目录>/serve/notifications.db）。",
     },
     "serve.started": {
         "en": "govsec serve on {url}: /metrics, POST /webhook/alertmanager{forward}",
         "zh": "govsec serve 已在 {url} 启动:/metrics,POST /webhook/alertmanager{forward}",
     },
-    "serve.forward": {"en": " (forwarding to DingTalk)", "zh": "(转发至钉钉)"},
+    "serve.forward": {"en": " (forwarding to DingTalk)", "zh": "（转发至钉钉）"},
     "serve.exposed": {
         "en": "refusing to listen on {host}, which other machines reach, without TLS client"
         " certificates or basic auth",
-        "zh": "拒绝在其他机器可访问的地址 {host} 上监听:未配置 TLS 客户端证书或基本认证",
+        "zh": "拒绝在其他机器可访问的地址 {host} 上监听：未配置 TLS 客户端证书或基本认证",
     },
     "serve.exposed.hint": {
         "en": "give --web-config FILE with basic_auth_users and/or tls_server_config"
         " (docs/monitoring.md), or listen on 127.0.0.1",
         "zh": "使用 --web-config 指定含 basic_auth_users 和/或 tls_server_config 的配置"
-        "(见 docs/monitoring.md),或监听 127.0.0.1",
+        "（见 docs/monitoring.md），或监听 127.0.0.1",
     },
     "metrics.help": {
         "en": "Print govsec's metrics, or write them as a node_exporter textfile.",
-        "zh": "输出 govsec 的监控指标,或写成 node_exporter 的 textfile。",
+        "zh": "输出 govsec 的监控指标，或写成 node_exporter 的 textfile。",
     },
     "metrics.textfile": {
         "en": "Write here (atomically) for node_exporter's textfile collector (*.prom).",
-        "zh": "写入此文件(原子替换),供 node_exporter 的 textfile 采集器读取(*.prom)。",
+        "zh": "写入此文件（原子替换），供 node_exporter 的 textfile 采集器读取（*.prom）。",
     },
     "metrics.bad_textfile": {
         "en": "node_exporter reads only files ending in .prom: {path}",
-        "zh": "node_exporter 只读取以 .prom 结尾的文件:{path}",
+        "zh": "node_exporter 只读取以 .prom 结尾的文件：{path}",
     },
 }
 register(MESSAGES)

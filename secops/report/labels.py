@@ -46,7 +46,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "meta.this_machine": {"en": "this machine", "zh": "本机"},
     "meta.catalog_mismatch": {
         "en": "the audit used catalog {used}; titles and remediation here come from {loaded}",
-        "zh": "核查使用的目录版本为 {used};本报告中的标题与整改建议取自 {loaded}",
+        "zh": "核查使用的目录版本为 {used}；本报告中的标题与整改建议取自 {loaded}",
     },
     "section.summary": {"en": "Summary", "zh": "概览"},
     "section.hosts": {"en": "Score per host", "zh": "各主机得分"},
@@ -64,23 +64,23 @@ LABELS: dict[str, dict[Lang, str]] = {
     "figure.of": {"en": "of {total}", "zh": "共 {total} 台"},
     "figure.host_controls": {"en": "host × control", "zh": "主机 × 控制项"},  # noqa: RUF001
     "figure.controls": {"en": "controls", "zh": "个控制项"},
-    "chart.verdicts": {"en": "Verdicts, all hosts", "zh": "核查结论分布(全部主机)"},
-    "chart.statuses": {"en": "Check results, all hosts", "zh": "检查结果分布(全部主机)"},
-    "chart.scores": {"en": "Score per host (0–100)", "zh": "各主机得分(0–100)"},  # noqa: RUF001
+    "chart.verdicts": {"en": "Verdicts, all hosts", "zh": "核查结论分布（全部主机）"},
+    "chart.statuses": {"en": "Check results, all hosts", "zh": "检查结果分布（全部主机）"},
+    "chart.scores": {"en": "Score per host (0–100)", "zh": "各主机得分（0–100）"},  # noqa: RUF001
     "chart.host_verdicts": {"en": "Verdicts per host", "zh": "各主机核查结论"},
     "chart.all": {"en": "All hosts", "zh": "全部主机"},
     "chart.unreachable": {"en": "not audited", "zh": "未核查"},
     "chart.no_score": {"en": "no score", "zh": "无得分"},
     "chart.bands": {
         "en": "Bars: green ≥ 90, amber 70–89, red < 70.",  # noqa: RUF001 - a range
-        "zh": "颜色:绿色 ≥ 90,黄色 70–89,红色 < 70。",  # noqa: RUF001
+        "zh": "颜色：绿色 ≥ 90，黄色 70–89，红色 < 70。",  # noqa: RUF001
     },
     "col.host": {"en": "Host", "zh": "主机"},
     "col.address": {"en": "Address", "zh": "地址"},
     "col.os": {"en": "System", "zh": "操作系统"},
     "col.as_root": {"en": "As root", "zh": "root 权限"},
     "col.score": {"en": "Score", "zh": "得分"},
-    "col.seconds": {"en": "Time (s)", "zh": "用时(秒)"},
+    "col.seconds": {"en": "Time (s)", "zh": "用时（秒）"},
     "col.verdict": {"en": "Verdict", "zh": "结论"},
     "col.check": {"en": "Check", "zh": "检查项"},
     "col.status": {"en": "Result", "zh": "结果"},
@@ -111,7 +111,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "none.manual": {"en": "No manual item at this level.", "zh": "本等级没有人工核查项。"},
     "none.checks": {
         "en": "No automated check: judged by the assessor.",
-        "zh": "无自动检查项:由测评人员判定。",
+        "zh": "无自动检查项：由测评人员判定。",
     },
     "none.evidence": {"en": "no evidence recorded", "zh": "未记录证据"},
     "partial.reason": {"en": "Partial evidence only", "zh": "仅为部分证据"},
@@ -122,44 +122,45 @@ LABELS: dict[str, dict[Lang, str]] = {
     "manual.intro": {
         "en": "No machine can judge these items. Attach the evidence listed and record "
         "the finding for each host.",
-        "zh": "以下各项无法由工具自动判定,请附上所列证据,并逐台主机记录测评结论。",
+        "zh": "以下各项无法由工具自动判定，请附上所列证据，并逐台主机记录测评结论。",
     },
     "manual.undecided": {
         "en": "The automated checks could not judge it on these hosts: see the checks that "
         "could not be judged, and attach what shows the requirement is met.",
-        "zh": "自动检查无法在这些主机上判定:请参见“无法判定的检查项”,并提供能证明满足要求的材料。",
+        "zh": "自动检查无法在这些主机上判定：请参见“无法判定的检查项”，"
+        "并提供能证明满足要求的材料。",
     },
     "failed.intro": {
         "en": "Each check that failed on at least one host, with the values seen and how to "
         "fix it.",
-        "zh": "至少在一台主机上未通过的检查项,列出实际值及整改方法。",
+        "zh": "至少在一台主机上未通过的检查项，列出实际值及整改方法。",
     },
     "bundle.altered": {
         "en": "altered at record {seq} (line {line}): {reason}",
-        "zh": "第 {seq} 条记录(第 {line} 行)被改动:{reason}",
+        "zh": "第 {seq} 条记录（第 {line} 行）被改动：{reason}",
     },
     "bundle.reason.utf8": {"en": "not UTF-8 text", "zh": "不是 UTF-8 文本"},
-    "bundle.reason.json": {"en": "not JSON: {problem}", "zh": "不是有效的 JSON:{problem}"},
+    "bundle.reason.json": {"en": "not JSON: {problem}", "zh": "不是有效的 JSON：{problem}"},
     "bundle.reason.shape": {
         "en": "expected an object with exactly record, seq, sha256 and sm3",
         "zh": "应为仅含 record、seq、sha256、sm3 四个字段的对象",
     },
     "bundle.reason.seq": {
         "en": "seq {found} where {expected} was expected: a record is missing, added or moved",
-        "zh": "序号为 {found},应为 {expected}:有记录被删除、插入或调换",
+        "zh": "序号为 {found}，应为 {expected}：有记录被删除、插入或调换",
     },
     "bundle.reason.record": {"en": "record is not an object", "zh": "record 不是对象"},
     "bundle.reason.hash": {
         "en": "{algorithm} does not match: the record, its seq or its hash was altered",
-        "zh": "{algorithm} 校验不符:该记录、其序号或哈希值被改动",
+        "zh": "{algorithm} 校验不符：该记录、其序号或哈希值被改动",
     },
     "bundle.reason.canonical": {
         "en": "not in canonical form: bytes were changed outside the hashed values",
-        "zh": "不是规范格式:哈希值之外的字节被改动",
+        "zh": "不是规范格式：哈希值之外的字节被改动",
     },
     "bundle.reason.truncated": {
         "en": "the last line has no newline: the file was truncated",
-        "zh": "最后一行缺少换行符:文件被截断",
+        "zh": "最后一行缺少换行符：文件被截断",
     },
     "list.sep": {"en": "; ", "zh": "；"},
     "evidence.empty": {
@@ -260,7 +261,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "footer": {
         "en": "Generated by govsec {version}. Verdicts are the tool's; the assessor's finding "
         "prevails.",
-        "zh": "由 govsec {version} 生成。结论为工具自动判定,以测评人员结论为准。",
+        "zh": "由 govsec {version} 生成。结论为工具自动判定，以测评人员结论为准。",
     },
     # the CLI
     "cli.help": {
@@ -322,7 +323,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "cli.catalog_mismatch": {
         "en": "warning: {results} was made with catalog {used}, this govsec has {loaded}; "
         "titles and remediation may differ from the audit's",
-        "zh": "警告:{results} 使用的控制项目录版本为 {used},当前为 {loaded};"
+        "zh": "警告：{results} 使用的控制项目录版本为 {used}，当前为 {loaded};"
         "标题与整改建议可能与核查时不同",
     },
     "cli.bundle_altered": {
@@ -332,33 +333,36 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "cli.verify.intact": {
         "en": "{path}: intact, {records} records",
-        "zh": "{path}:完整,共 {records} 条记录",
+        "zh": "{path}：完整，共 {records} 条记录",
     },
     "cli.verify.altered": {
         "en": "{path}: altered at record {seq} (line {line}): {reason}",
-        "zh": "{path}:第 {seq} 条记录(第 {line} 行)被改动:{reason}",
+        "zh": "{path}：第 {seq} 条记录（第 {line} 行）被改动：{reason}",
     },
     # errors
     "error.no_results": {
         "en": "{path}: no such file or folder",
-        "zh": "{path}:文件或目录不存在",
+        "zh": "{path}：文件或目录不存在",
     },
     "error.no_results_in_folder": {
         "en": "{path}: no results.json in this folder",
-        "zh": "{path}:该目录中没有 results.json",
+        "zh": "{path}：该目录中没有 results.json",
     },
     "error.results_hint": {
         "en": "expected the results.json written by govsec audit, or the audit's output folder",
-        "zh": "应为 govsec audit 生成的 results.json,或核查输出目录",
+        "zh": "应为 govsec audit 生成的 results.json，或核查输出目录",
     },
-    "error.unreadable": {"en": "{path}: cannot read: {problem}", "zh": "{path}:无法读取:{problem}"},
+    "error.unreadable": {
+        "en": "{path}: cannot read: {problem}",
+        "zh": "{path}：无法读取：{problem}",
+    },
     "error.bad_results": {
         "en": "{path}: not govsec audit results: {problem}",
-        "zh": "{path}:不是 govsec audit 的核查结果:{problem}",
+        "zh": "{path}：不是 govsec audit 的核查结果：{problem}",
     },
     "error.results_version": {
         "en": "{path}: results version {found}, this govsec reads version {expected}",
-        "zh": "{path}:结果格式版本为 {found},当前 govsec 只能读取版本 {expected}",
+        "zh": "{path}：结果格式版本为 {found}，当前 govsec 只能读取版本 {expected}",
     },
     "error.results_version.hint": {
         "en": "build the report with the govsec that ran the audit",
@@ -366,25 +370,25 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "error.catalog": {
         "en": "cannot load the control catalog from {path}: {problem}",
-        "zh": "无法从 {path} 加载控制项目录:{problem}",
+        "zh": "无法从 {path} 加载控制项目录：{problem}",
     },
     "error.pdf": {
         "en": "cannot make the PDF: {problem}",
-        "zh": "无法生成 PDF:{problem}",
+        "zh": "无法生成 PDF：{problem}",
     },
     "error.pdf.hint": {
         "en": "WeasyPrint needs Pango and a CJK font: run scripts/setup-debian.sh",
-        "zh": "WeasyPrint 需要 Pango 与中文字体:请运行 scripts/setup-debian.sh",
+        "zh": "WeasyPrint 需要 Pango 与中文字体：请运行 scripts/setup-debian.sh",
     },
-    "error.write": {"en": "{path}: cannot write: {problem}", "zh": "{path}:无法写入:{problem}"},
-    "error.no_bundle": {"en": "{path}: no such evidence bundle", "zh": "{path}:证据包不存在"},
+    "error.write": {"en": "{path}: cannot write: {problem}", "zh": "{path}：无法写入：{problem}"},
+    "error.no_bundle": {"en": "{path}: no such evidence bundle", "zh": "{path}：证据包不存在"},
     "error.bundle_busy": {
         "en": "{path}: another writer holds this evidence bundle",
-        "zh": "{path}:该证据包正被另一个进程写入",
+        "zh": "{path}：该证据包正被另一个进程写入",
     },
     "error.bundle_broken": {
         "en": "{path}: will not append to an altered bundle: record {seq} (line {line}): {reason}",
-        "zh": "{path}:证据包已被改动,拒绝追加:第 {seq} 条记录(第 {line} 行):{reason}",
+        "zh": "{path}：证据包已被改动，拒绝追加：第 {seq} 条记录（第 {line} 行）：{reason}",
     },
     "error.sign_public_key": {
         "en": "not an SM2 public key: {problem}",
@@ -417,7 +421,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "error.bundle_record": {
         "en": "evidence record {seq}: {problem}",
-        "zh": "第 {seq} 条证据记录:{problem}",
+        "zh": "第 {seq} 条证据记录：{problem}",
     },
 }
 

@@ -86,7 +86,7 @@ def unreachable_run() -> AuditRun:
 def test_the_report_says_the_reason_in_its_own_language() -> None:
     run = AuditRun.from_json(unreachable_run().to_json())  # kept through results.json
     chinese = render_html(run, catalog(), "zh")
-    assert "无法连接 10.20.3.31:22:超时无响应" in chinese
+    assert "无法连接 10.20.3.31:22：超时无响应" in chinese
     assert "cannot reach" not in chinese and "no answer in time" not in chinese
     english = render_html(run, catalog(), "en")
     assert "cannot reach 10.20.3.31:22: no answer in time" in english

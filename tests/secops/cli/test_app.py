@@ -70,7 +70,7 @@ def test_status_without_a_lab(tmp_path: Path) -> None:
 def test_errors_in_chinese(tmp_path: Path) -> None:
     result = govsec("--lang", "zh", "lab", "status", env=clean_env(tmp_path))
     assert result.returncode == 1
-    assert "错误: 当前没有运行中的实验环境" in result.stderr
+    assert "错误：当前没有运行中的实验环境" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -218,7 +218,7 @@ def test_verify_intact_and_altered(tmp_path: Path, run: AuditRun) -> None:
         records,
     )
     zh = govsec("--lang", "zh", "report", "verify", str(bundle), env=env(tmp_path))
-    assert zh.returncode == 1 and "第 2 条记录(第 2 行)被改动" in zh.stderr
+    assert zh.returncode == 1 and "第 2 条记录（第 2 行）被改动" in zh.stderr
 
 
 def test_verify_names_an_unsigned_and_an_untrusted_bundle(tmp_path: Path, run: AuditRun) -> None:
