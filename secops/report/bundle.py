@@ -112,7 +112,9 @@ class BundleWriter:
             raise ValueError("the bundle writer is closed")
         seq = self.seq + 1
         if not isinstance(record, dict):
-            raise ReportError(label("error.bundle_record", seq=seq, problem="not an object"))
+            raise ReportError(
+                label("error.bundle_record", seq=seq, problem=label("bundle.reason.not_object"))
+            )
         try:
             heads = {a: link(a, seq, self.heads[a], record) for a in ALGORITHMS}
             line = canonical({"record": record, "seq": seq, **heads}) + b"\n"
@@ -187,9 +189,12 @@ def _check_line(raw: bytes, seq: int, heads: dict[Algorithm, str]) -> str | None
     except UnicodeDecodeError:
         return label("bundle.reason.utf8")
     except json.JSONDecodeError as exc:
-        return label("bundle.reason.json", problem=f"{exc.msg} (column {exc.colno})")
+        return label(
+            "bundle.reason.json",
+            problem=label("bundle.reason.column", problem=exc.msg, column=exc.colno),
+        )
     except RecursionError:
-        return label("bundle.reason.json", problem="nested too deep")
+        return label("bundle.reason.json", problem=label("bundle.reason.deep"))
     if not isinstance(entry, dict) or set(entry) != _KEYS:
         return label("bundle.reason.shape")
     found = entry["seq"]

@@ -200,12 +200,18 @@ def _read_signature(check: EvidenceCheck) -> dict[str, Any] | None:
 
 def _shape_problem(raw: object) -> str:
     if not isinstance(raw, dict):
-        return label("evidence.field", field="(top)", expected="object")
+        return label(
+            "evidence.field",
+            field=label("evidence.type.top"),
+            expected=label("evidence.type.object"),
+        )
     for name in (*_SIGNED, "signature"):
         value = raw.get(name)
         wanted: type = int if name in ("format", "records") else str
         if type(value) is not wanted:
-            return label("evidence.field", field=name, expected=wanted.__name__)
+            return label(
+                "evidence.field", field=name, expected=label(f"evidence.type.{wanted.__name__}")
+            )
     if raw["format"] != SIGNATURE_FORMAT or raw["algorithm"] != ALGORITHM:
         return label("evidence.field", field="format/algorithm", expected=f"1/{ALGORITHM}")
     return ""

@@ -139,6 +139,12 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "altered at record {seq} (line {line}): {reason}",
         "zh": "第 {seq} 条记录（第 {line} 行）被改动：{reason}",
     },
+    "bundle.reason.column": {
+        "en": "{problem} (column {column})",
+        "zh": "{problem}（第 {column} 列）",
+    },
+    "bundle.reason.deep": {"en": "nested too deep", "zh": "嵌套层数过深"},
+    "bundle.reason.not_object": {"en": "not an object", "zh": "不是对象"},
     "bundle.reason.utf8": {"en": "not UTF-8 text", "zh": "不是 UTF-8 文本"},
     "bundle.reason.json": {"en": "not JSON: {problem}", "zh": "不是有效的 JSON：{problem}"},
     "bundle.reason.shape": {
@@ -394,6 +400,16 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "not an SM2 public key: {problem}",
         "zh": "不是 SM2 公钥：{problem}",
     },
+    "sign.not_pem": {"en": "not a PEM PUBLIC KEY", "zh": "不是 PEM 格式的公钥（PUBLIC KEY）"},
+    "sign.bad_base64": {"en": "its body is not base64", "zh": "其内容不是 base64 编码"},
+    "sign.bad_size": {
+        "en": "{size} bytes, far from an SM2 key's 91",
+        "zh": "长度 {size} 字节，与 SM2 公钥的 91 字节相差甚远",
+    },
+    "evidence.type.object": {"en": "an object", "zh": "对象"},
+    "evidence.type.int": {"en": "an integer", "zh": "整数"},
+    "evidence.type.str": {"en": "a string", "zh": "字符串"},
+    "evidence.type.top": {"en": "(the whole file)", "zh": "（整个文件）"},
     "error.sign_key_file": {
         "en": "{path}: cannot use this public key: {problem}",
         "zh": "{path}：无法使用该公钥：{problem}",

@@ -79,14 +79,16 @@ def spki_der(public_pem: str) -> bytes:
     """The DER bytes of one PEM public key; ReportError when it is not one."""
     text = public_pem.strip()
     if not (text.startswith(_PEM_BEGIN) and text.endswith(_PEM_END)):
-        raise ReportError(label("error.sign_public_key", problem="not a PEM PUBLIC KEY"))
+        raise ReportError(label("error.sign_public_key", problem=label("sign.not_pem")))
     body = "".join(text[len(_PEM_BEGIN) : -len(_PEM_END)].split())
     try:
         der = base64.b64decode(body, validate=True)
     except ValueError as exc:
-        raise ReportError(label("error.sign_public_key", problem="bad base64")) from exc
+        raise ReportError(label("error.sign_public_key", problem=label("sign.bad_base64"))) from exc
     if not der or len(der) > _SPKI_MAX:
-        raise ReportError(label("error.sign_public_key", problem=f"{len(der)} bytes"))
+        raise ReportError(
+            label("error.sign_public_key", problem=label("sign.bad_size", size=len(der)))
+        )
     return der
 
 

@@ -204,8 +204,8 @@ def test_an_unsigned_bundle_is_not_verified(audit: Path, key: SigningKey) -> Non
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
-        (lambda s: s.pop("signature"), "field signature: expected str"),
-        (lambda s: s.update(records="12"), "field records: expected int"),
+        (lambda s: s.pop("signature"), "field signature: expected a string"),
+        (lambda s: s.update(records="12"), "field records: expected an integer"),
         (lambda s: s.update(algorithm="RSA"), "field format/algorithm"),
         (lambda s: s.update(signature="***"), "not a govsec evidence signature"),
         (lambda s: s.update(public_key="garbage"), "not a PEM PUBLIC KEY"),
