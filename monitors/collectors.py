@@ -1,7 +1,8 @@
 """govsec's Prometheus collectors: compliance, hardening, the SIEM pipeline, detection, alerts.
 
 One :class:`GovsecCollector` reads govsec's own files on every scrape and never writes any:
-audit results (``results.json``), the hardening record, the listener's status file, the
+audit results (``results.json``, only when they match their signed evidence), the hardening
+record, the listener's status file, the
 event store and its alert tables (opened read-only, read in one snapshot) and the webhook's
 notification store. Each part runs on its own: a part whose source fails is reported as
 ``govsec_collector_up{collector=…} 0`` and its metrics are left out, the others go on —
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 Family = CounterMetricFamily | GaugeMetricFamily
 RESULTS = "results.json"
+BUNDLE = "evidence.jsonl"  # beside it: the chained evidence and verdicts (secops.report)
+SIGNATURE = "evidence.sig.json"
 MAX_DEPTH = 4  # <audits>/<run>/<nested run>/results.json, as the demo writes them
 
 
@@ -76,24 +79,57 @@ def family(name: str, labels: Iterable[str] | None = None) -> Family:
     return cls(name, metric.help, labels=list(metric.labels if labels is None else labels))
 
 
+class Unverified(Exception):  # noqa: N818 - a verdict on one audit, counted, never raised out
+    """Results that do not match their signed evidence: their scores are not exported."""
+
+
 class _ResultsCache:
-    """Parsed ``results.json`` files by (path, mtime, size): a scrape re-reads only new audits."""
+    """Parsed and verified ``results.json`` files, by the state of the results, the evidence
+    beside them and the keys trusted: a scrape re-reads and re-verifies only what changed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[Path, tuple[tuple[int, int], list[_HostAudit]]] = {}
+        self._entries: dict[Path, tuple[object, list[_HostAudit] | str]] = {}
 
-    def hosts(self, path: Path) -> list[_HostAudit]:
-        stat = path.stat()
-        key = (stat.st_mtime_ns, stat.st_size)
+    def hosts(self, path: Path, trusted: dict[str, str]) -> list[_HostAudit]:
+        """The hosts of the audit at ``path``.
+
+        Raises:
+            OSError, ValueError: the file cannot be read or is not an audit's results.
+            Unverified: the results do not match their signed evidence (why, in the message).
+        """
+        key = (_state(path), _state(path.with_name(BUNDLE)), _state(path.with_name(SIGNATURE)),
+               frozenset(trusted))  # fmt: skip
         with self._lock:
             cached = self._entries.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        parsed = _parse_results(path)
-        with self._lock:
-            self._entries[path] = (key, parsed)
-        return parsed
+        if cached is None or cached[0] != key:
+            parsed = _parse_results(path)  # unreadable results are invalid, not unverified
+            found: list[_HostAudit] | str = _verify(path, trusted) or parsed
+            cached = (key, found)
+            with self._lock:
+                self._entries[path] = cached
+        if isinstance(cached[1], str):
+            raise Unverified(cached[1])
+        return cached[1]
+
+
+def _state(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _verify(path: Path, trusted: dict[str, str]) -> str:
+    """Why the results at ``path`` cannot be trusted, or "" when their signed evidence holds."""
+    from secops.report.evidence import check_evidence
+
+    bundle = path.with_name(BUNDLE)
+    if not bundle.exists():
+        return f"no evidence bundle beside {path}"
+    check = check_evidence(bundle, trusted, path)
+    return "; ".join(check.problems)
 
 
 @dataclass(frozen=True)
@@ -194,11 +230,18 @@ class GovsecCollector(Collector):
     # -- compliance -----------------------------------------------------------------------
 
     def _compliance(self) -> list[Family]:
+        from secops.report.signing import trusted_keys
+
         newest: dict[tuple[str, int], _HostAudit] = {}
-        invalid = 0
+        invalid = unverified = 0
+        trusted = trusted_keys()  # the keys of the account govsec serve runs as
         for path in _results_files(self.sources.audits):
             try:
-                hosts = self._results.hosts(path)
+                hosts = self._results.hosts(path, trusted)
+            except Unverified as exc:
+                log.warning("govsec metrics: leaving out %s: %s", path, exc)
+                unverified += 1
+                continue
             except (OSError, ValueError) as exc:
                 log.warning("govsec metrics: skipping %s: %s", path, exc)
                 invalid += 1
@@ -231,7 +274,9 @@ class GovsecCollector(Collector):
                 checks.add_metric([*labels, area, status], count)
         bad = family("govsec_compliance_audit_files_invalid")
         bad.add_metric([], invalid)
-        return [score, checks, passed, last, reachable, bad]
+        forged = family("govsec_compliance_audit_files_unverified")
+        forged.add_metric([], unverified)
+        return [score, checks, passed, last, reachable, bad, forged]
 
     # -- hardening ------------------------------------------------------------------------
 

@@ -94,6 +94,13 @@ METRICS: tuple[Metric, ...] = (
             "results.json files under the audit folder that could not be read",
             (),
         ),
+        (
+            "govsec_compliance_audit_files_unverified",
+            "gauge",
+            "results.json files left out because they do not match their signed evidence"
+            " (edited, unsigned, signed by an untrusted key)",
+            (),
+        ),
     ),
     *_family(
         "harden",

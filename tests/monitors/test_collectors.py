@@ -17,11 +17,13 @@ from monitors.collectors import GovsecCollector, Sources
 from monitors.metrics import BY_NAME, COLLECTORS, SAMPLE_NAMES
 from secops.alerts.store import AlertStore
 from secops.audit.results import AuditRun, CheckResult, ControlResult, HostResult
+from secops.audit.runner import write
 from secops.detect.model import RuleMeta
 from secops.harden.record import read_records, record_run
 from secops.harden.runner import HardenRun, HostSummary
 from secops.ingest.pipeline import Counters
 from secops.ingest.status import ListenStatus, StatusWriter, read_status, write_status
+from secops.report.signing import ensure_key, keys_dir
 from secops.store.sqlite import SqliteStore
 from tests.secops.alerts.conftest import RULE, T0, detection
 
@@ -68,11 +70,10 @@ def audit_run(finished: str, hosts: dict[str, tuple[float | None, dict[str, str]
 
 
 def write_audit(root: Path, name: str, run: AuditRun) -> Path:
+    """An audit folder as `govsec audit` writes it, signed with this account's key."""
     folder = root / name
-    folder.mkdir(parents=True)
-    path = folder / "results.json"
-    path.write_text(run.to_json())
-    return path
+    write(run, [], folder, ensure_key(keys_dir()))
+    return folder / "results.json"
 
 
 def scrape(sources: Sources, clock: float | None = None) -> CollectorRegistry:
@@ -89,7 +90,8 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None
 
 
 @pytest.fixture
-def sources(tmp_path: Path) -> Sources:
+def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sources:
+    monkeypatch.setenv("GOVSEC_HOME", str(tmp_path / "home"))  # the serving account's keys
     return Sources(
         audits=tmp_path / "audits",
         harden=tmp_path / "harden" / "hosts.json",
@@ -170,17 +172,51 @@ def test_compliance_takes_the_newest_audit_per_host_and_level(sources: Sources) 
     assert value(registry, passed, check="pass_min_len", **labels) == 1.0
 
 
-def test_a_rewritten_results_file_is_read_again(sources: Sources) -> None:
-    path = write_audit(
-        sources.audits, "r", audit_run("2026-11-21T08:00:00+00:00", {"a": (10.0, {})})
-    )
+def test_an_audit_run_again_in_its_folder_is_read_again(sources: Sources) -> None:
+    write_audit(sources.audits, "r", audit_run("2026-11-21T08:00:00+00:00", {"a": (10.0, {})}))
     collector = GovsecCollector(sources)
     registry = CollectorRegistry()
     registry.register(collector)
     assert value(registry, "govsec_compliance_score_ratio", host="a", level="3") == 0.1
-    path.write_text(audit_run("2026-11-21T09:00:00+00:00", {"a": (90.0, {})}).to_json())
-    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    # `govsec audit -o r` again: the run is appended to the bundle, signed again
+    later = audit_run("2026-11-21T09:00:00+00:00", {"a": (90.0, {})})
+    write(later, [], sources.audits / "r", ensure_key(keys_dir()))
     assert value(registry, "govsec_compliance_score_ratio", host="a", level="3") == 0.9
+    assert value(registry, "govsec_compliance_audit_files_unverified") == 0.0
+
+
+def test_results_edited_by_hand_are_left_out(sources: Sources) -> None:
+    """A results.json raised to 100 after the audit must not silence the compliance alert."""
+    write_audit(sources.audits, "old", audit_run("2026-11-20T08:00:00+00:00", {"a": (30.0, {})}))
+    path = write_audit(
+        sources.audits, "new", audit_run("2026-11-21T08:00:00+00:00", {"a": (40.0, {})})
+    )
+    registry = scrape(sources)
+    assert value(registry, "govsec_compliance_score_ratio", host="a", level="3") == 0.4
+    forged = json.loads(path.read_text())
+    forged["hosts"][0]["score"] = 100.0
+    path.write_text(json.dumps(forged))
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    registry = scrape(sources)
+    assert value(registry, "govsec_compliance_audit_files_unverified") == 1.0
+    # the forged run is ignored: the newest audit that verifies speaks for the host
+    assert value(registry, "govsec_compliance_score_ratio", host="a", level="3") == 0.3
+
+
+def test_unsigned_results_and_an_untrusted_signer_are_left_out(
+    sources: Sources, tmp_path: Path
+) -> None:
+    unsigned = sources.audits / "unsigned"
+    unsigned.mkdir(parents=True)
+    (unsigned / "results.json").write_text(
+        audit_run("2026-11-21T08:00:00+00:00", {"a": (100.0, {})}).to_json()
+    )
+    stranger = audit_run("2026-11-22T08:00:00+00:00", {"b": (100.0, {})})
+    write(stranger, [], sources.audits / "stranger", ensure_key(tmp_path / "other-keys"))
+    registry = scrape(sources)
+    assert value(registry, "govsec_compliance_audit_files_unverified") == 2.0
+    assert value(registry, "govsec_compliance_score_ratio", host="a", level="3") is None
+    assert value(registry, "govsec_compliance_score_ratio", host="b", level="3") is None
 
 
 def test_hardening_keeps_the_newest_run_and_check_run_per_host(

@@ -70,8 +70,10 @@ PAYLOAD = {
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> Sources:
-    """A data tree with something in every source."""
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sources:
+    """A data tree with something in every source; the audit signed by the key of the account
+    the server and the CLI run as (``home(tmp_path)``)."""
+    monkeypatch.setenv("GOVSEC_HOME", str(tmp_path / "home"))
     sources = Sources(
         audits=tmp_path / "audits",
         harden=tmp_path / "harden" / "hosts.json",
