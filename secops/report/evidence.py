@@ -266,7 +266,7 @@ def _check_results(check: EvidenceCheck, bundle: Path, results: Path) -> None:
     try:
         text = results.read_bytes().decode("utf-8")
         found = results_digests(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: not UTF-8, JSON, or NaN
         check.problems.append(label("evidence.results_unreadable", path=results, problem=exc))
         return
     signed = _last_results(bundle)
@@ -277,9 +277,11 @@ def _check_results(check: EvidenceCheck, bundle: Path, results: Path) -> None:
     if summary.get("results") == found:
         check.results_match = True
         return
-    check.problems.append(
-        label("evidence.results_differ", path=results, detail=_difference(text, hosts))
-    )
+    try:
+        detail = _difference(text, hosts)
+    except (KeyError, TypeError, AttributeError):  # not even shaped like results: say so
+        detail = label("evidence.diff.other")
+    check.problems.append(label("evidence.results_differ", path=results, detail=detail))
 
 
 def _last_results(bundle: Path) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:

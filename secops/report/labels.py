@@ -410,6 +410,18 @@ LABELS: dict[str, dict[Lang, str]] = {
     "evidence.type.int": {"en": "an integer", "zh": "整数"},
     "evidence.type.str": {"en": "a string", "zh": "字符串"},
     "evidence.type.top": {"en": "(the whole file)", "zh": "（整个文件）"},
+    "error.sign_key_open": {
+        "en": "{path}: the signing key is readable by others or not this user's (mode {mode}): "
+        "refusing to sign with a key that may be known",
+        "zh": "{path}：签名私钥可被他人读取或不属于当前用户（权限 {mode}），"
+        "拒绝使用可能已泄露的密钥签名",
+    },
+    "error.sign_key_open.hint": {
+        "en": "chmod 600 {path} if nobody else could have read it; otherwise remove it and audit "
+        "again to make a new one (and tell your verifiers its fingerprint)",
+        "zh": "如确认无他人读取过，请执行 chmod 600 {path}；否则删除该文件并重新核查以生成新密钥"
+        "（并告知验证方新的公钥指纹）",
+    },
     "error.sign_key_file": {
         "en": "{path}: cannot use this public key: {problem}",
         "zh": "{path}：无法使用该公钥：{problem}",

@@ -101,6 +101,8 @@ def ensure_key(folder: Path | None = None) -> SigningKey:
     if not key.is_file():
         _make_key(folder, key)
         created = True
+    else:
+        _require_private(key)
     if created or not public.is_file():
         pem = _openssl(["pkey", "-in", str(key), "-pubout"], b"").decode("ascii")
         _write_private(public, pem.encode("ascii"), 0o644)
@@ -155,6 +157,16 @@ def trusted_keys(extra: list[Path] | None = None) -> dict[str, str]:
         except ReportError as exc:
             raise ReportError(label("error.sign_key_file", path=file, problem=exc)) from exc
     return found
+
+
+def _require_private(key: Path) -> None:
+    """Refuse a key that others could read or that another user owns, as ssh does."""
+    info = key.stat()
+    if info.st_mode & 0o077 or info.st_uid != os.geteuid():
+        raise ReportError(
+            label("error.sign_key_open", path=key, mode=f"{info.st_mode & 0o777:o}"),
+            label("error.sign_key_open.hint", path=key),
+        )
 
 
 def _make_key(folder: Path, key: Path) -> None:

@@ -283,3 +283,24 @@ def test_verdict_records_follow_the_results(run: AuditRun) -> None:
     # each record can be chained (canonical JSON values only)
     for record in records:
         link("sm3", 1, "0" * 64, record)
+
+
+def test_a_key_others_can_read_is_refused(tmp_path: Path) -> None:
+    key = ensure_key(tmp_path / "keys")
+    key.path.chmod(0o640)
+    with pytest.raises(ReportError, match="readable by others") as raised:
+        ensure_key(tmp_path / "keys")
+    assert "chmod 600" in str(raised.value.hint)
+
+
+@pytest.mark.parametrize(
+    "results",
+    [b'{"hosts": [{}], "x": 1}', b'{"hosts": NaN}', b"\xff", b"[", b'"just a string"'],
+)
+def test_hostile_results_beside_a_bundle_are_named_not_crashed_on(
+    audit: Path, key: SigningKey, results: bytes
+) -> None:
+    (audit / "results.json").write_bytes(results)
+    found = checked(audit, key)
+    assert not found.ok and not found.results_match
+    assert len(found.problems) == 1, found.problems
