@@ -256,7 +256,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "col.signed_at": {"en": "Signed at", "zh": "签名时间"},
     "col.key": {"en": "Public key (SM2)", "zh": "签名公钥（SM2）"},
     "col.fingerprint": {"en": "Key fingerprint", "zh": "公钥指纹"},
-    "col.verdicts": {"en": "Verdicts", "zh": "核查结论"},
+    "col.verdicts": {"en": "Verdicts match", "zh": "结论与证据一致"},
     "bundle.intro": {
         "en": "Raw evidence collected by the audit and then its verdicts, chained with SHA-256 and "
         "SM3; the chains' last hashes are signed with the SM2 key of the account that ran the "
