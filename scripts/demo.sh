@@ -130,6 +130,16 @@ for b, a in zip(before["hosts"], after["hosts"]):
     print(f"{b['name']:<8} {b['score']:>7.1f} {a['score']:>7.1f}")
 print(f"{'fleet':<8} {before['fleet_score']:>7.1f} {after['fleet_score']:>7.1f}")
 PY
+# the remediation plan of the first audit, retested by this one (整改计划 with 复测结果)
+govsec report build "$out" -o "$out/report-zh.html" --lang zh --retest "$out/after" >/dev/null
+python3 - "$out/report-zh.gaps.xlsx" <<'PY'
+import sys
+from openpyxl import load_workbook
+plan = load_workbook(sys.argv[1])["整改计划"]
+rows = list(plan.iter_rows(min_row=2, values_only=True))
+fixed = sum(1 for row in rows if row[-1] == "已整改")
+print(f"remediation plan: {len(rows)} tasks, retest after hardening: {fixed} 已整改 ({sys.argv[1]})")
+PY
 for _ in $(seq 90); do [ "$(notified MLPSComplianceScoreLow resolved)" -ge 3 ] && break; sleep 1; done
 [ "$(notified MLPSComplianceScoreLow resolved)" -ge 3 ] || { echo "the compliance alert did not resolve" >&2; exit 1; }
 govsec alerts notifications --store-path "$notifications" --limit 6

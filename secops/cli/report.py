@@ -45,6 +45,7 @@ def build() -> typer.Typer:
     pdf_opt = typer.Option(False, "--pdf", help=label("cli.opt.pdf"))
     catalog_opt = typer.Option(None, "--catalog", help=label("cli.opt.catalog"))
     format_opt = typer.Option(Format.table, "--format", help=label("cli.opt.format"))
+    retest_opt = typer.Option(None, "--retest", help=label("cli.opt.retest"))
 
     @group.command("build", help=label("cli.build.help"))
     def build_(
@@ -56,6 +57,7 @@ def build() -> typer.Typer:
         output_format: Format = format_opt,
         keys: list[Path] = keys_opt,
         allow_unverified: bool = unverified_opt,
+        retest: Path | None = retest_opt,
     ) -> None:
         from secops.report.build import build_reports, bundle_beside, load_results, results_file
         from secops.report.errors import ReportError
@@ -88,7 +90,10 @@ def build() -> typer.Typer:
                 )
             )
         html = output or source.parent / "report.html"
-        built = build_reports(run, catalog, html, language, pdf=pdf, evidence=evidence)
+        later = load_results(retest) if retest is not None else None
+        built = build_reports(
+            run, catalog, html, language, pdf=pdf, evidence=evidence, retest=later
+        )
         bundle = built.view.bundle
         if bundle is not None and not bundle.ok:
             problem = label("list.sep").join(evidence.problems if evidence else [])
@@ -160,6 +165,8 @@ def _built_json(built: Built) -> dict[str, object]:
         "json": str(built.json),
         "junit": str(built.junit),
         "pdf": str(built.pdf) if built.pdf else None,
+        "gaps_html": str(built.gaps_html) if built.gaps_html else None,
+        "gaps_xlsx": str(built.gaps_xlsx) if built.gaps_xlsx else None,
         "lang": built.view.lang,
         "fleet_score": built.view.fleet_score,
         "catalog_matches": built.view.catalog_matches,
@@ -174,6 +181,8 @@ def _print_built(built: Built) -> None:
         ("json", built.json),
         ("junit", built.junit),
         ("pdf", built.pdf),
+        ("gaps", built.gaps_html),
+        ("gaps", built.gaps_xlsx),
     ):
         if path is not None:
             out.print(f"{written} {kind:<5} {escape(str(path))}")

@@ -21,6 +21,7 @@ from secops.i18n import Lang
 from secops.report.bundle import BUNDLE_NAME
 from secops.report.errors import ReportError
 from secops.report.evidence import EvidenceCheck
+from secops.report.gaps import gap_outputs, gap_rows, render_gaps_html, write_gaps_xlsx
 from secops.report.html import render_view
 from secops.report.json_report import render_view_json
 from secops.report.junit import render_junit
@@ -40,6 +41,8 @@ class Built:
     junit: Path
     pdf: Path | None
     view: ReportView
+    gaps_html: Path | None = None
+    gaps_xlsx: Path | None = None
 
 
 def results_file(path: Path) -> Path:
@@ -133,11 +136,14 @@ def build_reports(
     *,
     pdf: bool = False,
     evidence: EvidenceCheck | None = None,
+    retest: AuditRun | None = None,
 ) -> Built:
     """Write the HTML report to ``html``, the JSON and JUnit beside it, and the PDF if asked.
 
     ``evidence`` is the check of the bundle beside the results (None: there is none); the
-    report states what it found, and never "intact" unless every part of it held.
+    report states what it found, and never "intact" unless every part of it held. The gap list
+    and remediation plan go beside it too (``<stem>.gaps.html``, ``<stem>.gaps.xlsx``); with
+    ``retest`` (a later audit) each task says whether its hosts now meet the control.
     """
     json_path, junit_path, pdf_path = outputs(html)
     summary = bundle_summary(evidence) if evidence is not None else None
@@ -148,7 +154,11 @@ def build_reports(
     _write(junit_path, render_junit(run, catalog, lang))
     if pdf:
         write_pdf(page, pdf_path)
-    return Built(html, json_path, junit_path, pdf_path if pdf else None, view)
+    gaps = gap_rows(view, retest)
+    gaps_html, gaps_xlsx = gap_outputs(html)
+    _write(gaps_html, render_gaps_html(gaps))
+    write_gaps_xlsx(gaps, gaps_xlsx)
+    return Built(html, json_path, junit_path, pdf_path if pdf else None, view, gaps_html, gaps_xlsx)
 
 
 def bundle_beside(results: Path) -> Path:

@@ -112,6 +112,11 @@ def _bytecode_cache() -> BytecodeCache | None:
     return FileSystemBytecodeCache(str(folder))
 
 
+def environment() -> Environment:
+    """The report templates' Jinja environment (autoescaped, ``|shown``), made once."""
+    return _environment()
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(

@@ -269,6 +269,57 @@ LABELS: dict[str, dict[Lang, str]] = {
         "prevails.",
         "zh": "由 govsec {version} 生成。结论为工具自动判定，以测评人员结论为准。",
     },
+    # the gap list and the remediation plan (secops/report/gaps.py)
+    "gaps.title": {"en": "Gap analysis and remediation plan", "zh": "差距分析与整改计划"},
+    "gaps.subtitle": {
+        "en": "MLPS level {level}, audit finished {finished}: {count} controls not met",
+        "zh": "等保第{level}级，核查结束于 {finished}：{count} 个控制项未满足要求",
+    },
+    "gaps.sheet.gaps": {"en": "Gap analysis", "zh": "差距分析"},
+    "gaps.sheet.plan": {"en": "Remediation plan", "zh": "整改计划"},
+    "gaps.none": {
+        "en": "Every automated control is met.",
+        "zh": "所有自动核查的控制项均已满足要求。",
+    },
+    "gaps.col.number": {"en": "No.", "zh": "序号"},
+    "gaps.col.clause": {"en": "Clause", "zh": "条款"},
+    "gaps.col.family": {"en": "Control family", "zh": "安全控制点"},
+    "gaps.col.item": {"en": "Requirement", "zh": "要求项"},
+    "gaps.col.verdict": {"en": "Verdict", "zh": "结论"},
+    "gaps.col.severity": {"en": "Risk", "zh": "风险等级"},
+    "gaps.col.hosts": {"en": "Hosts", "zh": "涉及主机"},
+    "gaps.col.findings": {"en": "Findings", "zh": "问题描述"},
+    "gaps.col.remediation": {"en": "Remediation", "zh": "整改措施"},
+    "gaps.col.priority": {"en": "Priority", "zh": "优先级"},
+    "gaps.col.owner": {"en": "Owner", "zh": "责任人"},
+    "gaps.col.deadline": {"en": "Deadline", "zh": "计划完成日期"},
+    "gaps.col.retest": {"en": "Retest", "zh": "复测结果"},
+    "gaps.seen": {
+        "en": "{seen} ({source}), expected {expected}",
+        "zh": "{seen}（{source}），应为 {expected}",
+    },
+    "gaps.finding": {"en": "{check}: {seen}", "zh": "{check}：{seen}"},
+    "gaps.partial": {
+        "en": "{check}: partial evidence only: {why}",
+        "zh": "{check}：仅为部分证据：{why}",
+    },
+    "gaps.on_hosts": {"en": "[{hosts}] {finding}", "zh": "【{hosts}】{finding}"},
+    "gaps.retest.met": {"en": "met", "zh": "已整改"},
+    "gaps.retest.still": {
+        "en": "still not met on {n} hosts: {hosts}",
+        "zh": "仍有 {n} 台主机未满足：{hosts}",
+    },
+    "gaps.retest.missing": {
+        "en": "not audited again: {hosts}",
+        "zh": "未复测：{hosts}",
+    },
+    "gaps.retest.of": {
+        "en": "Retest: the audit finished {finished}",
+        "zh": "复测：核查结束于 {finished}",
+    },
+    "priority.high": {"en": "high", "zh": "高"},
+    "priority.medium": {"en": "medium", "zh": "中"},
+    "priority.low": {"en": "low", "zh": "低"},
     # the CLI
     "cli.help": {
         "en": "The auditor's report (HTML, PDF, JSON, JUnit) and the evidence bundle.",
@@ -302,6 +353,11 @@ LABELS: dict[str, dict[Lang, str]] = {
     "cli.opt.catalog": {
         "en": "control catalog folder (default: the one govsec ships)",
         "zh": "控制项目录所在文件夹（默认：govsec 自带的目录）",
+    },
+    "cli.opt.retest": {
+        "en": "a later audit (results.json or its folder): the remediation plan says per task "
+        "whether its hosts now meet the control",
+        "zh": "之后的一次核查（results.json 或其目录）：整改计划逐项写明涉及主机现已满足要求与否",
     },
     "cli.opt.format": {"en": "output format", "zh": "输出格式"},
     "cli.verify.bundle.help": {
