@@ -30,6 +30,8 @@ from prometheus_client.registry import Collector
 
 from monitors.metrics import BY_NAME, COLLECTORS
 from secops import __version__
+from secops.report.bundle import BUNDLE_NAME
+from secops.report.evidence import check_evidence, signature_beside
 from secops.store.sqlite import store_size
 
 if TYPE_CHECKING:
@@ -39,8 +41,6 @@ log = logging.getLogger(__name__)
 
 Family = CounterMetricFamily | GaugeMetricFamily
 RESULTS = "results.json"
-BUNDLE = "evidence.jsonl"  # beside it: the chained evidence and verdicts (secops.report)
-SIGNATURE = "evidence.sig.json"
 MAX_DEPTH = 4  # <audits>/<run>/<nested run>/results.json, as the demo writes them
 
 
@@ -98,8 +98,8 @@ class _ResultsCache:
             OSError, ValueError: the file cannot be read or is not an audit's results.
             Unverified: the results do not match their signed evidence (why, in the message).
         """
-        key = (_state(path), _state(path.with_name(BUNDLE)), _state(path.with_name(SIGNATURE)),
-               frozenset(trusted))  # fmt: skip
+        bundle = path.with_name(BUNDLE_NAME)
+        key = (_state(path), _state(bundle), _state(signature_beside(bundle)), frozenset(trusted))
         with self._lock:
             cached = self._entries.get(path)
         if cached is None or cached[0] != key:
@@ -123,9 +123,7 @@ def _state(path: Path) -> tuple[int, int] | None:
 
 def _verify(path: Path, trusted: dict[str, str]) -> str:
     """Why the results at ``path`` cannot be trusted, or "" when their signed evidence holds."""
-    from secops.report.evidence import check_evidence
-
-    bundle = path.with_name(BUNDLE)
+    bundle = path.with_name(BUNDLE_NAME)
     if not bundle.exists():
         return f"no evidence bundle beside {path}"
     check = check_evidence(bundle, trusted, path)

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from secops.files import write_atomic
 from secops.report.bundle import BundleCheck, BundleWriter, canonical, digest, verify_bundle
 from secops.report.errors import ReportError
 from secops.report.labels import LABELS, label
@@ -127,12 +128,9 @@ def sign_bundle(
     }
     document = {**fields, "signature": base64.b64encode(sign(key, canonical(fields))).decode()}
     target = signature_beside(bundle)
-    temporary = target.with_name(f".{target.name}.tmp")
     try:
-        temporary.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
-        temporary.replace(target)
+        write_atomic(target, json.dumps(document, ensure_ascii=False, indent=2))
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise ReportError(label("error.write", path=target, problem=exc.strerror)) from exc
     return document
 
@@ -165,7 +163,13 @@ def check_evidence(
     bundle: Path, trusted: dict[str, str], results: Path | None = None
 ) -> EvidenceCheck:
     """Chain, signature, signer and (when given) results.json, each problem named."""
-    chain = verify_bundle(bundle)
+    verdicts: list[dict[str, Any]] = []  # the verdict records, gathered as the chain is replayed
+
+    def keep(record: dict[str, Any]) -> None:
+        if record.get("kind") in ("verdicts", "results"):
+            verdicts.append(record)
+
+    chain = verify_bundle(bundle, keep)
     check = EvidenceCheck(str(bundle), chain, str(signature_beside(bundle)))
     if not chain.ok:
         check.problems.append(
@@ -176,8 +180,8 @@ def check_evidence(
     document = _read_signature(check)
     if document is not None:
         _check_signature(check, document, chain, trusted)
-    if results is not None:
-        _check_results(check, bundle, results)
+    if results is not None and chain.ok:  # an altered chain's verdicts prove nothing
+        _check_results(check, verdicts, results)
     return check
 
 
@@ -261,7 +265,7 @@ def _check_signature(
         check.problems.append(label("evidence.rehashed"))
 
 
-def _check_results(check: EvidenceCheck, bundle: Path, results: Path) -> None:
+def _check_results(check: EvidenceCheck, records: list[dict[str, Any]], results: Path) -> None:
     check.results_checked = True
     try:
         text = results.read_bytes().decode("utf-8")
@@ -269,7 +273,7 @@ def _check_results(check: EvidenceCheck, bundle: Path, results: Path) -> None:
     except (OSError, ValueError, RecursionError) as exc:  # ValueError: not UTF-8, JSON, or NaN
         check.problems.append(label("evidence.results_unreadable", path=results, problem=exc))
         return
-    signed = _last_results(bundle)
+    signed = _last_results(records)
     if signed is None:
         check.problems.append(label("evidence.no_verdicts"))
         return
@@ -284,20 +288,10 @@ def _check_results(check: EvidenceCheck, bundle: Path, results: Path) -> None:
     check.problems.append(label("evidence.results_differ", path=results, detail=detail))
 
 
-def _last_results(bundle: Path) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+def _last_results(
+    records: list[dict[str, Any]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """The last run's "results" record and the "verdicts" records just before it."""
-    records: list[dict[str, Any]] = []
-    try:
-        with bundle.open("rb") as stream:
-            for raw in stream:
-                try:
-                    record = json.loads(raw)["record"]
-                except (ValueError, KeyError, TypeError, RecursionError):
-                    continue  # the chain check names a broken line
-                if isinstance(record, dict) and record.get("kind") in ("verdicts", "results"):
-                    records.append(record)
-    except OSError:
-        return None
     for index in range(len(records) - 1, -1, -1):
         if records[index].get("kind") == "results":
             hosts: list[dict[str, Any]] = []

@@ -14,6 +14,7 @@ starting with ``=`` is never a formula) with the characters XML cannot carry sho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from secops.audit.results import AuditRun
 from secops.i18n import Lang
 from secops.report.labels import label
-from secops.report.view import ControlView, ReportView
+from secops.report.view import ControlView, ReportView, printable
 
 if TYPE_CHECKING:  # openpyxl loads only when a workbook is written
     from openpyxl.cell.cell import Cell
@@ -167,6 +168,7 @@ def render_gaps_html(gaps: Gaps) -> str:
 def write_gaps_xlsx(gaps: Gaps, path: Path) -> None:
     """The workbook: sheet 差距分析 / Gap analysis and sheet 整改计划 / Remediation plan."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
 
     lang = gaps.lang
@@ -209,7 +211,7 @@ def write_gaps_xlsx(gaps: Gaps, path: Path) -> None:
         for row_index, row in enumerate(values, start=2):
             for index, value in enumerate(row, start=1):
                 cell = sheet.cell(row=row_index, column=index)
-                _set(cell, value)
+                _set(cell, value, ILLEGAL_CHARACTERS_RE)
                 cell.alignment = Alignment(vertical="top", wrap_text=True)
         sheet.freeze_panes = "B2"
         sheet.auto_filter.ref = sheet.dimensions
@@ -227,16 +229,13 @@ def write_gaps_xlsx(gaps: Gaps, path: Path) -> None:
         raise ReportError(label("error.write", path=path, problem=exc.strerror)) from exc
 
 
-def _set(cell: Cell, value: object) -> None:
-    """Numbers as numbers; every text as text, never a formula, XML-illegal characters shown."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    from secops.report.view import printable
-
+def _set(cell: Cell, value: object, illegal: re.Pattern[str]) -> None:
+    """Numbers as numbers; every text as text, never a formula, ``illegal`` (what XML cannot
+    carry) shown as escapes."""
     if isinstance(value, int):
         cell.value = value
         return
     text = printable(str(value))
-    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = illegal.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     cell.value = text
     cell.data_type = "s"  # "=…" stays text, never a formula a spreadsheet would run

@@ -29,6 +29,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 
 from secops.config import data_dir
+from secops.files import write_atomic
 from secops.report.errors import ReportError
 from secops.report.labels import label
 
@@ -105,7 +106,7 @@ def ensure_key(folder: Path | None = None) -> SigningKey:
         _require_private(key)
     if created or not public.is_file():
         pem = _openssl(["pkey", "-in", str(key), "-pubout"], b"").decode("ascii")
-        _write_private(public, pem.encode("ascii"), 0o644)
+        _write_private(public, pem, 0o644)
     else:
         pem = public.read_text(encoding="ascii")
     return SigningKey(key, pem, fingerprint(pem), created)
@@ -175,22 +176,15 @@ def _make_key(folder: Path, key: Path) -> None:
     except OSError as exc:
         raise ReportError(label("error.write", path=folder, problem=exc.strerror)) from exc
     # OpenSSL writes the PEM to stdout, which goes straight into a 0600 file of ours
-    pem = _openssl(["genpkey", "-algorithm", "SM2"], b"")
+    pem = _openssl(["genpkey", "-algorithm", "SM2"], b"").decode("ascii")
     _write_private(key, pem, 0o600)
 
 
-def _write_private(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` whole, created with ``mode`` (never wider for a moment)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _write_private(path: Path, text: str, mode: int) -> None:
+    """Write ``text`` to ``path`` whole, with ``mode`` (the temporary file is 0600 until then)."""
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        temporary.replace(path)
+        write_atomic(path, text, mode=mode)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise ReportError(label("error.write", path=path, problem=exc.strerror)) from exc
 
 
