@@ -6,10 +6,19 @@ with its clause for level 2 (7.1.x) and level 3 (8.1.x). A **check** is one tech
 ``secops.audit.checks``, its test's name and its Ansible tag. Controls no machine can judge
 are ``manual`` and say what evidence the assessor attaches.
 
-A control's ``scope`` says who judges it: ``host`` controls are judged on a server by the
-audit's checks; ``cloud`` controls (安全通信网络, 安全区域边界, the cloud extension) are judged on
-a landing-zone plan by the cloud policies of ``infra.policies``, which carry the same ids. Host
-audits and reports only ever see ``host`` controls (``Catalog.controls_at`` filters by scope).
+The catalog holds every level-2 and level-3 requirement item of the general requirements
+(7.1 / 8.1) and of the cloud computing extension (7.2 / 8.2, ``extension: cloud``). Each item
+says which kinds of assessment object it is judged on (``targets``: hosts, network devices,
+the cloud platform, the management system, the machine room, ...) and how it is evidenced
+(``evidenced_by``): the host audit's ``checks``, a ``cloud`` policy of ``infra.policies``, the
+project's own ``operations`` data (monitoring, the SIEM), or a ``questionnaire`` answered with
+attachments (``evidence`` says what to attach).
+
+A control's ``scope`` says where it is judged: ``host`` controls on a server by the audit's
+checks; ``cloud`` controls on a landing-zone plan by the cloud policies of ``infra.policies``,
+which carry the same ids; ``system`` controls (management, physical and every other item) only
+in the system's assessment. Host audits and reports only ever see ``host`` controls
+(``Catalog.controls_at`` filters by scope); ``Catalog.items_at`` lists every item at a level.
 
 Files: ``controls.yaml`` and ``checks/*.yaml`` beside this module. A bad entry fails at load,
 naming the file, the entry and the field.
@@ -46,8 +55,26 @@ KIND_ARGS: dict[str, frozenset[str]] = {
     "server_absent": frozenset({"what"}),
     "audit_rules": frozenset({"what"}),
 }
-Scope = Literal["host", "cloud"]
+Scope = Literal["host", "cloud", "system"]
+# The kinds of assessment object (测评对象) an item is judged on.
+TargetKind = Literal[
+    "host",
+    "network_device",
+    "security_device",
+    "cloud_platform",
+    "cloud_tenant",
+    "application",
+    "database",
+    "management",
+    "physical",
+]
+# How an item is evidenced: the host audit's checks, a cloud policy of infra.policies, the
+# project's own operations data (monitoring, the SIEM), or an answered questionnaire.
+EvidenceWay = Literal["checks", "cloud", "operations", "questionnaire"]
+# The general requirements, or the extension an item belongs to (mobile, IoT, ICS later).
+Extension = Literal["general", "cloud"]
 LEVELS: tuple[int, ...] = (2, 3)
+MACHINE_WAYS = frozenset({"checks", "cloud", "operations"})
 
 
 class CatalogError(GovsecError):
@@ -77,16 +104,36 @@ class Control(BaseModel):
     requirement: Localized  # what the item asks, in the project's own words
     clauses: dict[int, str]  # level -> clause, e.g. {2: "7.1.4.1 a)", 3: "8.1.4.1 a)"}
     kind: Literal["automated", "manual"]
-    # manual: what the assessor must attach (validated even when absent)
+    scope: Scope = "host"
+    """Where the control is judged: ``host`` (the audit's checks on a server), ``cloud`` (the
+    landing-zone policies of ``infra.policies`` on a plan) or ``system`` (only in the system's
+    assessment); host audits see only ``host``."""
+    extension: Extension = "general"
+    targets: list[TargetKind] = Field(min_length=1)  # the kinds of object it is judged on
+    evidenced_by: list[EvidenceWay] = Field(min_length=1)
+    # questionnaire (and manual): what the assessor or owner attaches (checked even when absent)
     evidence: Localized | None = Field(default=None, validate_default=True)
     reference: str = Field(min_length=1)  # where the clause letter was confirmed
-    scope: Scope = "host"
-    """Who judges the control: ``host`` (the audit's checks on a server) or ``cloud`` (the
-    landing-zone policies of ``infra.policies`` on a plan); host audits see only ``host``."""
 
     @property
     def levels(self) -> tuple[int, ...]:
         return tuple(sorted(self.clauses))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_schema(cls, data: Any) -> Any:
+        """An entry of the first schema (a host or cloud control stating neither ``targets``
+        nor ``evidenced_by``, as older catalogs and controls built in tests do) gets the ones
+        its scope and kind imply; the project's catalog states both for every entry."""
+        if not isinstance(data, dict) or "targets" in data or "evidenced_by" in data:
+            return data
+        scope, kind = data.get("scope", "host"), data.get("kind")
+        if scope == "host":
+            ways = ["checks"] if kind == "automated" else ["questionnaire"]
+            return {**data, "targets": ["host"], "evidenced_by": ways}
+        if scope == "cloud":
+            return {**data, "targets": ["cloud_tenant"], "evidenced_by": ["cloud"]}
+        return data
 
     @field_validator("clauses")
     @classmethod
@@ -95,10 +142,36 @@ class Control(BaseModel):
             raise ValueError("expected clauses for level 2 and/or 3, e.g. {2: '7.1.4.1 a)'}")
         return value
 
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a target kind is listed twice")
+        return value
+
+    @field_validator("evidenced_by")
+    @classmethod
+    def _ways(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a way is listed twice")
+        scope = info.data.get("scope")
+        if "checks" in value and scope != "host":
+            raise ValueError(f"checks judge scope-host controls only, not scope {scope}")
+        if ("cloud" in value) != (scope == "cloud"):
+            raise ValueError("cloud (a policy of infra.policies) and scope cloud go together")
+        machine = MACHINE_WAYS & set(value)
+        if info.data.get("kind") == "manual" and machine:
+            raise ValueError(f"a manual control has no {', '.join(sorted(machine))}")
+        if info.data.get("kind") == "automated" and not machine:
+            raise ValueError("an automated control needs checks, cloud or operations")
+        return value
+
     @field_validator("evidence")
     @classmethod
     def _evidence(cls, value: Localized | None, info: ValidationInfo) -> Localized | None:
-        if info.data.get("kind") == "manual" and value is None:
+        if value is None and "questionnaire" in info.data.get("evidenced_by", ()):
+            raise ValueError("an item answered by questionnaire must say what evidence to attach")
+        if value is None and info.data.get("kind") == "manual":
             raise ValueError("a manual control must say what evidence the assessor attaches")
         return value
 
@@ -174,6 +247,20 @@ class Catalog:
             if level in c.clauses and (scope is None or c.scope == scope)
         ]
 
+    def items_at(self, level: int, extension: str | None = None) -> list[Control]:
+        """Every item at ``level``, whatever its scope, in the standard's order at that level.
+
+        Args:
+            level: 2 or 3.
+            extension: only items of this extension (``general``, ``cloud``); ``None`` for all.
+        """
+        found = [
+            c
+            for c in self.controls.values()
+            if level in c.clauses and (extension is None or c.extension == extension)
+        ]
+        return sorted(found, key=lambda c: clause_key(c.clauses[level]))
+
     def checks_at(self, level: int) -> list[Check]:
         return [c for c in self.checks.values() if level in c.levels]
 
@@ -205,11 +292,27 @@ def load_catalog(folder: Path = HERE) -> Catalog:
             if parsed.id in target:
                 raise CatalogError(f"{path}: {parsed.id}: id: defined twice")
             target[parsed.id] = parsed
+    served: set[tuple[str, int]] = set()
     for check in checks.values():
         for control_id in check.controls:
             if control_id not in controls:
                 raise CatalogError(f"check {check.id}: controls: unknown control {control_id!r}")
+            served |= {(control_id, level) for level in check.levels}
+    for control in controls.values():
+        if "checks" in control.evidenced_by:
+            missing = [str(n) for n in control.levels if (control.id, n) not in served]
+            if missing:
+                raise CatalogError(
+                    f"{files[0]}: {control.id}: evidenced_by: checks, but no check of "
+                    f"checks/*.yaml serves it at level {', '.join(missing)}"
+                )
     return Catalog(controls, checks, digest.hexdigest()[:12])
+
+
+def clause_key(clause: str) -> tuple[tuple[int, ...], str]:
+    """A clause as a sort key: ``8.1.10.2 b)`` after ``8.1.9.3 a)``, numbers as numbers."""
+    number, _, letter = clause.partition(" ")
+    return tuple(int(p) for p in number.split(".") if p.isdigit()), letter
 
 
 def _entries(path: Path, raw: bytes) -> list[Any]:
