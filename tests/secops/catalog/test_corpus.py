@@ -602,3 +602,17 @@ def test_a_checks_item_no_check_serves_is_refused(tmp_path: Path) -> None:
         CatalogError, match=r"controls\.yaml: ce\.ia\.d: evidenced_by: checks, .*at level 2"
     ):
         load_catalog(folder)
+
+
+def test_a_second_load_reads_the_json_copy_and_sees_an_edit(tmp_path: Path) -> None:
+    folder = edited(tmp_path, "pe.ls.a", "item: a", "item: a")
+    first = load_catalog.__wrapped__(folder)
+    (copy,) = (folder / "__pycache__").glob("controls.*.json")
+    again = load_catalog.__wrapped__(folder)
+    assert again.controls == first.controls and again.checks == first.checks
+    assert again.controls["ce.ia.a"].clauses == {2: "7.1.4.1 a)", 3: "8.1.4.1 a)"}
+    controls = folder / "controls.yaml"
+    controls.write_text(controls.read_text().replace("机房设在", "机房位于", 1))
+    third = load_catalog.__wrapped__(folder)
+    assert third.controls["pe.ls.a"].requirement.zh.startswith("机房位于")
+    assert not copy.exists() and len(list((folder / "__pycache__").glob("controls.*"))) == 1
