@@ -40,7 +40,8 @@ def _group(name: str) -> Callable[[typer.Typer], None]:
 
 def _command(name: str) -> Callable[[typer.Typer], None]:
     def add(app: typer.Typer) -> None:
-        app.command(name, help=t(f"{name}.help"))(getattr(_module(name), name))
+        module = _module(name)  # first: a command module may register its own messages
+        app.command(name, help=t(f"{name}.help"))(getattr(module, name))
 
     return add
 
@@ -57,6 +58,7 @@ COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
     "audit": _command("audit"),
     "harden": _command("harden"),
     "report": _group("report"),
+    "assess": _command("assess"),
     "siem": _group("siem"),
     "alerts": _group("alerts"),
     "detect": _group("detect"),

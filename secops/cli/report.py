@@ -119,6 +119,10 @@ def build() -> typer.Typer:
         if bundle.is_dir():
             bundle = bundle / BUNDLE_NAME
         results = bundle.with_name(RESULTS_NAME)
+        if not results.is_file():  # a system assessment's folder (govsec assess)
+            from secops.assess.run import ASSESSMENT_NAME
+
+            results = bundle.with_name(ASSESSMENT_NAME)
         check = check_evidence(bundle, trusted_keys(keys), results if results.is_file() else None)
         if output_format is Format.json:
             out.print_json(json.dumps({"path": str(bundle), "ok": check.ok, **asdict(check)}))

@@ -153,6 +153,8 @@ class EvidenceCheck:
     results_checked: bool = False  # a results.json was compared with the signed verdicts
     results_match: bool = False
     problems: list[str] = field(default_factory=list)
+    # seq of the last "verdicts" record per host: what a finding cites as its evidence record
+    verdict_seqs: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -164,13 +166,19 @@ def check_evidence(
 ) -> EvidenceCheck:
     """Chain, signature, signer and (when given) results.json, each problem named."""
     verdicts: list[dict[str, Any]] = []  # the verdict records, gathered as the chain is replayed
+    seqs: dict[str, int] = {}
+    count = 0
 
     def keep(record: dict[str, Any]) -> None:
+        nonlocal count
+        count += 1
         if record.get("kind") in ("verdicts", "results"):
             verdicts.append(record)
+            if record.get("kind") == "verdicts" and isinstance(record.get("host"), str):
+                seqs[record["host"]] = count
 
     chain = verify_bundle(bundle, keep)
-    check = EvidenceCheck(str(bundle), chain, str(signature_beside(bundle)))
+    check = EvidenceCheck(str(bundle), chain, str(signature_beside(bundle)), verdict_seqs=seqs)
     if not chain.ok:
         check.problems.append(
             label("bundle.altered", seq=chain.first_bad_seq, line=chain.line, reason=chain.reason)
