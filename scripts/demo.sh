@@ -64,6 +64,9 @@ fi
 echo "edited results refused:"
 head -n 1 "$tampered/refused.txt"
 
+# the system's assessment before hardening: the baseline the final assessment is compared with
+govsec assess inventories/example/system.yaml --audits "$out" -o "$out/assessment-before" --report-lang zh >/dev/null
+
 step "6. The SIEM listens where the hardened hosts will forward their logs (rsyslog, TCP, RFC 5424)"
 collector=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["all"]["vars"]["mlps_syslog_collector"])' \
   inventories/lab/hosts.yml)
@@ -204,6 +207,22 @@ sleep 3  # the webhook route's group wait
 govsec alerts notifications --store-path "$notifications" --limit 12
 govsec siem stats --store "$store"
 
-step "14. Lab down: every process, mount, link and file it made is gone"
+step "14. The system's MLPS assessment (govsec assess): every level-3 item on every object — hosts, landing zone, devices, management — 高风险 first, score and conclusion, signed"
+# the newest verified audit of each host (after hardening), the province landing zone on
+# OpenStack, the example questionnaire with its attachments, govsec's own operations evidence
+govsec assess inventories/example/system.yaml --audits "$out" -o "$out/assessment" \
+  --previous "$out/assessment-before" --pdf
+govsec report verify "$out/assessment"
+python3 - "$out/assessment/assessment.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1], encoding="utf-8"))
+changed = sum(1 for i in a["items"] if a["previous"].get(i["id"]) not in (None, i["verdict"]))
+high = [r["id"] for r in a["high_risks"] if r["state"] == "determined"]
+print(f"{len(a['items'])} items on {len(a['targets'])} objects: conclusion {a['score']['conclusion']},"
+      f" score {a['score']['overall']}, high risks {high or 'none'}; {changed} items changed since before hardening")
+PY
+echo "reports: $(pwd)/$out/assessment/report.zh.html, report.en.html (PDF: executive part), gaps.zh.xlsx, gaps.en.xlsx"
+
+step "15. Lab down: every process, mount, link and file it made is gone"
 trap - EXIT
 cleanup
