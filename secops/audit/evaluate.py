@@ -23,7 +23,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from secops.audit.checks import EVALUATORS, Evaluator
+from secops.audit.checks.base import Unjudged
 from secops.audit.facts import FactMissing, Facts
+from secops.audit.messages import fact_reason, msg
 from secops.audit.results import CheckResult, ControlResult, Verdict
 from secops.catalog.model import Catalog, Check, Control
 
@@ -43,16 +45,17 @@ def run_check(
     """One check on one host; never raises (a failure to judge is an ``error`` result)."""
     evaluate = evaluators.get(check.id)
     if evaluate is None:
-        return CheckResult(check.id, "error", message="no evaluator for this check")
+        return CheckResult.said(check.id, "error", [], msg("no_evaluator"))
     try:
         outcome = evaluate(facts, check.params_for(level))
     except FactMissing as missing:
-        return CheckResult(check.id, "error", message=f"{missing.section}: {missing.reason}")
+        reason = missing.said if isinstance(missing, Unjudged) else fact_reason(missing.reason)
+        said = msg("fact_missing", section=missing.section, reason=reason)
+        return CheckResult.said(check.id, "error", [], said)
     except Exception as exc:  # one broken check must not stop the audit
-        return CheckResult(
-            check.id, "error", message=f"internal error: {type(exc).__name__}: {exc}"
-        )
-    return CheckResult(check.id, outcome.status, list(outcome.evidence), outcome.message)
+        said = msg("internal_error", kind=type(exc).__name__, detail=str(exc))
+        return CheckResult.said(check.id, "error", [], said)
+    return CheckResult.said(check.id, outcome.status, list(outcome.evidence), outcome.message)
 
 
 def control_verdict(

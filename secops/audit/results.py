@@ -2,7 +2,10 @@
 
 ``results.json`` in the audit's output folder is :class:`AuditRun` as JSON (``to_json``); the
 report writers read it back with :func:`AuditRun.from_json`. Statuses and verdicts are stable
-codes; their zh/en labels live with the report.
+codes; their zh/en labels live with the report. What a check says (its message, and the words
+of its evidence the tool wrote) is kept in English and, beside it, as a message of
+:mod:`secops.audit.messages` (``*_key`` and ``*_fields``) that a report says in its language;
+results written before these were kept have none, and their English is shown as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
+from secops.audit.messages import ITEMS, Msg, Part, english, parts
 from secops.i18n import MESSAGES, Lang, t_in
 
 # one check on one host
@@ -27,11 +31,36 @@ RESULTS_VERSION = 1
 
 @dataclass
 class Evidence:
-    """One observation behind a result: what was seen, where, and what was expected."""
+    """One observation behind a result: what was seen, where, and what was expected.
+
+    Each of the three is English text; when the tool wrote words into it (``(not set)``,
+    ``<= 90``), its ``*_key`` and ``*_fields`` say the same as a message, "" for host data.
+    """
 
     seen: str  # the value as found, e.g. "99999"
     source: str  # where it came from, e.g. "/etc/login.defs:165" or "sshd -T"
     expected: str  # e.g. "<= 90"
+    seen_key: str = ""
+    seen_fields: dict[str, Part] = field(default_factory=dict)
+    source_key: str = ""
+    source_fields: dict[str, Part] = field(default_factory=dict)
+    expected_key: str = ""
+    expected_fields: dict[str, Part] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, seen: Part, source: Part, expected: Part) -> Evidence:
+        """Evidence from host data and messages: the English, and the messages beside it."""
+        s, o, e = (_message(part) for part in (seen, source, expected))
+        return cls(english(seen), english(source), english(expected), *s, *o, *e)
+
+
+def _message(part: Part) -> tuple[str, dict[str, Part]]:
+    """A part as a stored message's key and fields: host text has none; a list is one."""
+    if isinstance(part, str):
+        return "", {}
+    if isinstance(part, list):
+        return ITEMS, {"items": part}
+    return part.key, dict(part.fields)
 
 
 @dataclass
@@ -39,7 +68,20 @@ class CheckResult:
     check_id: str
     status: Status
     evidence: list[Evidence] = field(default_factory=list)
-    message: str = ""  # why, in a sentence (for error and na: the reason)
+    message: str = ""  # why, in an English sentence (for error and na: the reason)
+    # the same as a message of secops.audit.messages, for a report in another language; ""
+    # for results written before it was kept
+    message_key: str = ""
+    message_fields: dict[str, Part] = field(default_factory=dict)
+
+    @classmethod
+    def said(
+        cls, check_id: str, status: Status, evidence: list[Evidence], message: Msg | None
+    ) -> CheckResult:
+        """A result whose message is a message of the catalog (or none)."""
+        if message is None:
+            return cls(check_id, status, evidence)
+        return cls(check_id, status, evidence, english(message), message.key, message.fields)
 
 
 @dataclass
@@ -107,10 +149,7 @@ class AuditRun:
             HostResult(
                 **{
                     **h,
-                    "checks": [
-                        CheckResult(**{**c, "evidence": [Evidence(**e) for e in c["evidence"]]})
-                        for c in h["checks"]
-                    ],
+                    "checks": [_check(c) for c in h["checks"]],
                     "controls": [
                         ControlResult(**{k: v for k, v in c.items() if k in CONTROL_FIELDS})
                         for c in h["controls"]
@@ -122,11 +161,51 @@ class AuditRun:
         return cls(**raw, hosts=hosts)
 
 
+def _check(raw: dict[str, Any]) -> CheckResult:
+    """A check result from its JSON, nested messages of its fields made :class:`Msg` again."""
+    evidence = [
+        Evidence(
+            **{
+                **e,
+                **{
+                    k: parts(e[k])
+                    for k in ("seen_fields", "source_fields", "expected_fields")
+                    if k in e
+                },
+            }
+        )
+        for e in raw["evidence"]
+    ]
+    fields = parts(raw.get("message_fields") or {})
+    return CheckResult(**{**raw, "evidence": evidence, "message_fields": fields})
+
+
+# said only when there is something to say: evidence of host data alone, and results of
+# older versions, have none of them (and read back with their defaults)
+_UNSAID = frozenset(
+    {
+        "message_key",
+        "message_fields",
+        "seen_key",
+        "seen_fields",
+        "source_key",
+        "source_fields",
+        "expected_key",
+        "expected_fields",
+    }
+)
+
+
 def _plain(value: Any) -> Any:
     """``dataclasses.asdict`` without its deep copies (a fleet's results are thousands of
-    objects, only read here): dataclasses become dicts of their fields, in order."""
+    objects, only read here): dataclasses become dicts of their fields, in order, but for
+    message keys and fields that are empty."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {
+            f.name: _plain(item)
+            for f in fields(value)
+            if (item := getattr(value, f.name)) or f.name not in _UNSAID
+        }
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, dict):

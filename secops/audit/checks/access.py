@@ -18,9 +18,11 @@ from secops.audit.checks.base import (
     Outcome,
     Params,
     Range,
+    Unjudged,
     all_accounts,
     as_int,
     clip,
+    distinct,
     ev,
     evaluator,
     judge_choice,
@@ -32,11 +34,11 @@ from secops.audit.checks.base import (
     na,
     octal,
     sshd_choice,
+    unset,
     verdict,
     with_password,
 )
 from secops.audit.facts import (
-    FactMissing,
     Facts,
     FileInventory,
     FileMode,
@@ -46,6 +48,7 @@ from secops.audit.facts import (
     sudo_caller,
     sudo_privileges,
 )
+from secops.audit.messages import Msg, Part, either, msg
 
 
 def uid_min(facts: Facts) -> int:
@@ -58,8 +61,8 @@ def accounts_only_root_uid0(facts: Facts, params: Params) -> Outcome:
     zero = [a.name for a in all_accounts(facts) if a.uid == 0]
     return verdict(
         zero == ["root"],
-        [ev(listing(zero) or "(none)", "/etc/passwd", "root only")],
-        "an account other than root has UID 0",
+        [ev(listing(zero) or msg("none_paren"), "/etc/passwd", msg("ac.root_only"))],
+        msg("ac.uid0_not_root_only"),
     )
 
 
@@ -72,11 +75,11 @@ def system_accounts_nologin(facts: Facts, params: Params) -> Outcome:
         for a in all_accounts(facts)
         if a.uid < limit and a.name not in exempt and a.can_log_in
     ]
-    seen = listing(shells) if shells else "all system accounts have no login shell"
+    seen = listing(shells) if shells else msg("ac.system_no_shell")
     return verdict(
         not shells,
-        [ev(seen, "/etc/passwd", f"uid < {limit}: nologin or false")],
-        "system accounts can open a shell",
+        [ev(seen, "/etc/passwd", msg("ac.uid_below_nologin", limit=limit))],
+        msg("ac.system_shell"),
     )
 
 
@@ -89,7 +92,7 @@ def account_inactive(facts: Facts, params: Params) -> Outcome:
         "/etc/default/useradd",
         want,
         -1,
-        "useradd default: never",
+        msg("note.useradd_never"),
     )
     late = [
         f"{a.name} ({'' if a.inactive_days is None else a.inactive_days})"
@@ -97,9 +100,9 @@ def account_inactive(facts: Facts, params: Params) -> Outcome:
         if a.inactive_days not in want
     ]
     existing = ev(
-        listing(late) or "all accounts with a password comply", SHADOW_SOURCE, f"inactive {want}"
+        listing(late) or msg("ac.all_comply"), SHADOW_SOURCE, msg("ac.inactive", want=want.said())
     )
-    return verdict(ok and not late, [default, existing], "expired accounts stay usable")
+    return verdict(ok and not late, [default, existing], msg("ac.expired_usable"))
 
 
 @evaluator
@@ -116,18 +119,24 @@ def su_restricted(facts: Facts, params: Params) -> Outcome:
         if line.kind == "auth" and line.control in ("required", "requisite")
     ]
     if not lines:
-        found = ev("(absent)", "/etc/pam.d/su", "auth required pam_wheel.so")
-        return verdict(False, [found], "any user may try su to root")
+        found = ev(msg("absent"), "/etc/pam.d/su", "auth required pam_wheel.so")
+        return verdict(False, [found], msg("ac.su_anyone"))
     group = lines[0].arg("group") or "wheel"
     members = facts.groups().get(group)
     who = (
-        f"{group}: {','.join(members.members) or '(no members)'}" if members else f"{group}: absent"
+        msg(
+            "ac.group_members",
+            group=group,
+            members=",".join(members.members) or msg("ac.no_members"),
+        )
+        if members
+        else msg("ac.group_absent", group=group)
     )
     evidence = [
-        ev(" ".join(lines[0].args) or "(no options)", lines[0].source, "pam_wheel.so"),
-        ev(who, "/etc/group", "the group allowed to su"),
+        ev(" ".join(lines[0].args) or msg("no_options"), lines[0].source, "pam_wheel.so"),
+        ev(who, "/etc/group", msg("ac.su_group")),
     ]
-    return verdict(True, evidence, "")
+    return verdict(True, evidence, msg("ac.su_anyone"))
 
 
 @dataclass(frozen=True)
@@ -177,9 +186,9 @@ def sudo_rules(facts: Facts) -> list[SudoRule] | None:
             continue
         match = _SUDO_SPEC.match(line)
         if match is None:
-            raise FactMissing(
+            raise Unjudged(
                 f"file:{setting.source.rsplit(':', 1)[0]}",
-                f"not sudoers syntax at {setting.source}: {clip(line)[:40]}",
+                msg("ac.not_sudoers", where=setting.source, line=clip(line)[:40]),
             )
         who, rest = match.groups()
         commands = rest.split("=", 1)[1]
@@ -203,10 +212,10 @@ def sudo_rules(facts: Facts) -> list[SudoRule] | None:
 # `free_arguments` do so when the caller chooses the arguments (package managers, chown, last).
 
 _WILDCARD = re.compile(r"[*?\[]")
-SUDO_SOURCE = "sudo -ll -U <account>"
+SUDO_SOURCE = msg("ac.sudo_source")
 
 
-def escalation(command: str, vectors: Params) -> str | None:
+def escalation(command: str, vectors: Params) -> str | Msg | None:
     """Why a granted command amounts to root (a GTFOBins vector), or None when it does not."""
     if command.startswith("!"):
         return None  # an exclusion grants nothing
@@ -215,11 +224,11 @@ def escalation(command: str, vectors: Params) -> str | None:
     path, _, args = command.partition(" ")
     base = path.rsplit("/", 1)[-1]
     if _WILDCARD.search(path):
-        return f"{path}: wildcard in the command"
+        return msg("ac.wildcard", path=path)
     if base in vectors["any_arguments"] or re.fullmatch(r"python[0-9.]*|perl[0-9.]*", base):
-        return f"{path}: shell escape (GTFOBins)"
+        return msg("ac.shell_escape", path=path)
     if base in vectors["free_arguments"] and (not args.strip() or _WILDCARD.search(args)):
-        return f"{path} with free arguments (GTFOBins)"
+        return msg("ac.free_arguments", path=path)
     return None
 
 
@@ -230,7 +239,7 @@ def automation_accounts(facts: Facts, params: Params) -> set[str]:
     return ({caller} if caller and caller != "root" else set()) | set(params.get("automation", []))
 
 
-def root_equivalent(privileges: Privileges, vectors: Params) -> list[str]:
+def root_equivalent(privileges: Privileges, vectors: Params) -> list[str | Msg]:
     """The commands an account may run as root that amount to a root shell."""
     return [
         reason
@@ -246,7 +255,7 @@ def sudo_no_unrestricted_all(facts: Facts, params: Params) -> Outcome:
     """Only root, the automation account (and, at level 2, the administrators' groups) may run
     every command as root, or a command that amounts to it, as sudo resolves it per account."""
     if facts.file("/etc/sudoers") is None:
-        return na("sudo is not installed")
+        return na(msg("sudo_absent"))
     everyone = sudo_privileges(facts)
     automation = automation_accounts(facts, params)
     groups = {g.lstrip("%") for g in params["allowed_groups"]}
@@ -258,13 +267,13 @@ def sudo_no_unrestricted_all(facts: Facts, params: Params) -> Outcome:
         if name in automation:
             excepted.append(name)
         elif not groups & set(privileges.groups):
-            broad.append(f"{name} ({listing(sorted(set(found)))})")
+            broad.append(msg("ac.who_why", who=name, why=listing(distinct(found))))
     allowed = ["root", *sorted(automation)] + [f"%{g}" for g in sorted(groups)]
     evidence = [
-        ev(listing(broad) or "none", SUDO_SOURCE, f"root's powers only for {', '.join(allowed)}"),
-        ev(listing(excepted) or "none", SUDO_SOURCE, "the automation account (explicit exception)"),
+        ev(listing(broad) or msg("none"), SUDO_SOURCE, msg("ac.root_powers_only", who=allowed)),
+        ev(listing(excepted) or msg("none"), SUDO_SOURCE, msg("ac.automation_exception")),
     ]
-    return verdict(not broad, evidence, "accounts other than the administrators can become root")
+    return verdict(not broad, evidence, msg("ac.others_become_root"))
 
 
 @evaluator
@@ -272,7 +281,7 @@ def sudo_authenticate_required(facts: Facts, params: Params) -> Outcome:
     """sudo asks every account for its password (no NOPASSWD, no Defaults !authenticate), but
     the automation account, which has none and logs in with its key."""
     if facts.file("/etc/sudoers") is None:
-        return na("sudo is not installed")
+        return na(msg("sudo_absent"))
     automation = automation_accounts(facts, params)
     silent = [
         name
@@ -281,14 +290,14 @@ def sudo_authenticate_required(facts: Facts, params: Params) -> Outcome:
     ]
     others = [name for name in silent if name not in automation]
     evidence = [
-        ev(listing(others) or "none", SUDO_SOURCE, "sudo asks for the password (authenticate)"),
+        ev(listing(others) or msg("none"), SUDO_SOURCE, msg("ac.sudo_asks")),
         ev(
-            listing([n for n in silent if n in automation]) or "none",
+            listing([n for n in silent if n in automation]) or msg("none"),
             SUDO_SOURCE,
-            "the automation account (explicit exception: key login, no password)",
+            msg("ac.automation_key_login"),
         ),
     ]
-    return verdict(not others, evidence, "sudo runs commands as root without asking who is there")
+    return verdict(not others, evidence, msg("ac.sudo_no_password"))
 
 
 @evaluator
@@ -301,11 +310,11 @@ def admin_roles_separated(facts: Facts, params: Params) -> Outcome:
     privileged = set(params["privileged_groups"])
     rules = sudo_rules(facts)
     if rules is None:
-        found = ev("sudo not installed", "/etc/sudoers", "scoped admin roles")
-        return verdict(False, [found], "no delegated administration at all")
+        found = ev(msg("ac.sudo_not_installed"), "/etc/sudoers", msg("ac.scoped_roles"))
+        return verdict(False, [found], msg("ac.no_delegation"))
     granted = {p.lstrip("%") for r in rules for p in r.principals if p.startswith("%")}
     missing = sorted(g for g in roles.values() if g not in granted)
-    problems = [f"no sudo rule for %{g}" for g in missing]
+    problems: list[str | Msg] = [msg("ac.no_sudo_rule", group=f"%{g}") for g in missing]
     everyone = sudo_privileges(facts)
     used = {c.partition(" ")[0] for p in everyone.values() for e in p.entries for c in e.commands}
     problems += _wrapper_problems(admin_wrappers(facts), set(wrappers.values()) & used)
@@ -318,33 +327,35 @@ def admin_roles_separated(facts: Facts, params: Params) -> Outcome:
         problems += _member_problems(name, held, privileges, params)
     evidence = [
         ev(
-            f"{len(roles) - len(missing)} role groups with a sudo rule, {members} members",
-            "/etc/sudoers, " + SUDO_SOURCE,
-            f">= {params['min_roles']} roles: " + ", ".join(f"%{g}" for g in roles.values()),
+            msg("ac.role_groups", groups=len(roles) - len(missing), members=members),
+            ["/etc/sudoers", SUDO_SOURCE],
+            msg(
+                "ac.min_roles",
+                count=int(params["min_roles"]),
+                groups=[f"%{g}" for g in roles.values()],
+            ),
         ),
         ev(
-            listing(problems) or "none",
-            SUDO_SOURCE + ", id -Gn, stat of the wrappers",
-            "each role runs its own wrapper only; no privileged group "
-            + f"({', '.join(sorted(privileged))})",
+            listing(problems) or msg("none"),
+            msg("ac.roles_source", sudo=SUDO_SOURCE),
+            msg("ac.own_wrapper_only", groups=sorted(privileged)),
         ),
     ]
     ok = not problems and len(roles) - len(missing) >= int(params["min_roles"])
-    failed = "a role can reach root, another role's powers or the audit records"
-    return verdict(ok, evidence, failed)
+    return verdict(ok, evidence, msg("ac.role_escapes"))
 
 
 def _member_problems(
     name: str, held: list[str], privileges: Privileges, params: Params
-) -> list[str]:
+) -> list[str | Msg]:
     """What lets one role member out of its role."""
     wrappers = params["wrappers"]
-    problems = []
+    problems: list[str | Msg] = []
     if len(held) > 1:
-        problems.append(f"{name} holds several roles ({', '.join(held)})")
+        problems.append(msg("ac.several_roles", name=name, roles=held))
     extra = sorted(set(privileges.groups) & set(params["privileged_groups"]))
     if extra:
-        problems.append(f"{name} is in {', '.join(extra)}")
+        problems.append(msg("ac.in_groups", name=name, groups=extra))
     own = {wrappers[role] for role in held}
     others = set(wrappers.values()) - own
     for entry in privileges.entries:
@@ -354,28 +365,28 @@ def _member_problems(
             path, _, args = command.partition(" ")
             reason = escalation(command, params["vectors"])
             if path in others:
-                problems.append(f"{name} may run another role's {path}")
+                problems.append(msg("ac.other_role_wrapper", name=name, path=path))
             elif reason is not None:
-                problems.append(f"{name}: {reason}")
+                problems.append(msg("ac.name_reason", name=name, reason=reason))
             elif path not in own and not args.strip():
-                problems.append(f"{name}: {path} with free arguments (not a role wrapper)")
+                problems.append(msg("ac.not_a_wrapper", name=name, path=path))
     return problems
 
 
-def _wrapper_problems(found: dict[str, FileMode], granted: set[str]) -> list[str]:
+def _wrapper_problems(found: dict[str, FileMode], granted: set[str]) -> list[str | Msg]:
     """A granted wrapper, or a folder above it, that someone other than root could change."""
-    problems = []
+    problems: list[str | Msg] = []
     for path in sorted(granted):
         chain = [path, *_parents(path)]
         for item in chain:
             mode = found.get(item)
             if mode is None:
-                problems.append(f"{item} missing")
+                problems.append(msg("ac.path_missing", path=item))
                 break
             if mode.owner != "root" or mode.mode & 0o022:
                 shown = f"{mode.mode & 0o7777:04o} {mode.owner}:{mode.group}"
-                problems.append(f"{item} {shown}: others than root may change it")
-    return sorted(set(problems))
+                problems.append(msg("ac.others_may_change", path=item, mode=shown))
+    return distinct(problems)
 
 
 def _parents(path: str) -> list[str]:
@@ -387,16 +398,16 @@ def _parents(path: str) -> list[str]:
 def umask_restrictive(facts: Facts, params: Params) -> Outcome:
     """Every default umask (login.defs for PAM and new homes, shell start-up files) masks 027."""
     mask = octal(params["mask"])
-    expected = f"masks at least {mask:03o}"
-    found = [(s.value, s.source) for s in [facts.login_defs().get("UMASK")] if s] or [
-        ("022", f"{LOGIN_DEFS} (not set: shadow-utils default)")
-    ]
+    expected = msg("ac.masks_at_least", mask=f"{mask:03o}")
+    found: list[tuple[str, Part]] = [
+        (s.value, s.source) for s in [facts.login_defs().get("UMASK")] if s
+    ] or [("022", unset(LOGIN_DEFS, msg("note.shadow")))]
     for setting in facts.profile():
         match = re.match(r"^umask\s+(\S+)", setting.value)
         if match:
             found.append((match.group(1).rstrip(";"), setting.source))
     ok = all(re.fullmatch(r"[0-7]{3,4}", v) and octal(v) & mask == mask for v, _ in found)
-    return verdict(ok, [ev(v, s, expected) for v, s in found], "new files are readable by others")
+    return verdict(ok, [ev(v, s, expected) for v, s in found], msg("ac.files_readable"))
 
 
 @evaluator
@@ -413,12 +424,13 @@ def home_dirs_mode(facts: Facts, params: Params) -> Outcome:
             ev(
                 f"{home.mode & 0o7777:04o} {home.owner}",
                 home.path,
-                f"<= {limit:04o}, owner {account.name}",
+                msg("mode.owner", mode=f"{limit:04o}", owner=account.name),
             )
         )
     if not evidence:
-        return Outcome("pass", [ev("no user home folder", "/etc/passwd", f"<= {limit:04o}")])
-    return verdict(ok, evidence, "user home folders are open to other users")
+        seen = msg("ac.no_home")
+        return Outcome("pass", [ev(seen, "/etc/passwd", msg("range.max", high=f"{limit:04o}"))])
+    return verdict(ok, evidence, msg("ac.homes_open"))
 
 
 @evaluator
@@ -426,7 +438,7 @@ def shadow_file_permissions(facts: Facts, params: Params) -> Outcome:
     ok, evidence = mode_check(
         facts, ["/etc/shadow", "/etc/gshadow"], octal(params["max_mode"]), groups=params["groups"]
     )
-    return verdict(ok, evidence, "password hashes are readable by too many")
+    return verdict(ok, evidence, msg("ac.hashes_readable"))
 
 
 @evaluator
@@ -434,7 +446,7 @@ def passwd_file_permissions(facts: Facts, params: Params) -> Outcome:
     ok, evidence = mode_check(
         facts, ["/etc/passwd", "/etc/group"], octal(params["max_mode"]), groups=["root"]
     )
-    return verdict(ok, evidence, "the account databases are writable by others")
+    return verdict(ok, evidence, msg("ac.accounts_writable"))
 
 
 @evaluator
@@ -462,18 +474,18 @@ def cron_permissions(facts: Facts, params: Params) -> Outcome:
     )
     ok_dirs, dirs = mode_check(facts, paths, octal(params["max_dir_mode"]), required=False)
     if not tab and not dirs:
-        return na("cron is not installed")
-    return verdict(ok_tab and ok_dirs, tab + dirs, "cron jobs are visible or writable to others")
+        return na(msg("ac.cron_absent"))
+    return verdict(ok_tab and ok_dirs, tab + dirs, msg("ac.cron_open"))
 
 
 @evaluator
 def world_writable_files(facts: Facts, params: Params) -> Outcome:
     found = facts.world_writable()
-    seen = listing(found) if found else "none"
+    seen = listing(found) if found else msg("none")
     return verdict(
         not found,
-        [ev(seen, "/etc /usr /bin /sbin /boot", "no world-writable file")],
-        "system files are writable by everybody",
+        [ev(seen, "/etc /usr /bin /sbin /boot", msg("ac.no_world_writable"))],
+        msg("ac.world_writable"),
     )
 
 
@@ -482,20 +494,25 @@ def mac_enabled(facts: Facts, params: Params) -> Outcome:
     """Mandatory access control in force: AppArmor profiles enforcing, or SELinux enforcing."""
     modules = facts.lsm()
     if modules is None:
-        return na("securityfs is not visible: the security modules belong to the machine")
+        return na(msg("ac.no_securityfs"))
     evidence = [
-        ev(",".join(modules) or "(none)", "/sys/kernel/security/lsm", "apparmor or selinux")
+        ev(
+            ",".join(modules) or msg("none_paren"),
+            "/sys/kernel/security/lsm",
+            either(["apparmor", "selinux"]),
+        )
     ]
     if "apparmor" in modules:
         enforced = [n for n, mode in facts.apparmor_profiles().items() if mode == "enforce"]
-        evidence.append(ev(f"{len(enforced)} profiles enforcing", "apparmor profiles", ">= 1"))
-        return verdict(bool(enforced), evidence, "no AppArmor profile is enforced")
+        seen = msg("ac.profiles_enforcing", count=len(enforced))
+        evidence.append(ev(seen, msg("ac.apparmor_profiles"), msg("range.min", low=1)))
+        return verdict(bool(enforced), evidence, msg("ac.no_apparmor_enforced"))
     if "selinux" in modules:
         ok, found = judge_choice(
-            facts.selinux_config().get("SELINUX"), "/etc/selinux/config", ["enforcing"], None, ""
+            facts.selinux_config().get("SELINUX"), "/etc/selinux/config", ["enforcing"], None, None
         )
-        return verdict(ok, [*evidence, found], "SELinux is not enforcing")
-    return verdict(False, evidence, "no mandatory access control module is active")
+        return verdict(ok, [*evidence, found], msg("ac.selinux_not_enforcing"))
+    return verdict(False, evidence, msg("ac.no_mac"))
 
 
 @evaluator
@@ -510,12 +527,14 @@ def login_banner(facts: Facts, params: Params) -> Outcome:
         text = (facts.file(path) or "").strip()
         leaks = [e for e in escapes if e in text] + [n for n in names if n in text.lower()]
         good = bool(text) and not leaks
-        seen = (
-            "(empty or missing)" if not text else (f"reveals {', '.join(leaks)}" if leaks else text)
+        seen: Part = (
+            msg("ac.empty_or_missing")
+            if not text
+            else (msg("ac.reveals", what=leaks) if leaks else text)
         )
-        evidence.append(ev(seen, path, "a warning notice without system details"))
+        evidence.append(ev(seen, path, msg("ac.warning_notice")))
         ok = ok and good
-    return verdict(ok, evidence, "login banners are missing or reveal the system")
+    return verdict(ok, evidence, msg("ac.banner_bad"))
 
 
 # -- file inventory and the SSH environment (issue 15 item 8) --------------------------------
@@ -535,10 +554,10 @@ def _inventory(facts: Facts) -> FileInventory:
     return facts.file_inventory()
 
 
-def _walked(inventory: FileInventory, offenders: list[str], what: str) -> None:
+def _walked(inventory: FileInventory, offenders: list[str], what: Msg) -> None:
     """A walk cut short by its time bound proves nothing absent: error, unless it found some."""
     if not offenders and not inventory.complete:
-        raise FactMissing("cmd:file_inventory", f"the walk was cut short: {what} not judged")
+        raise Unjudged("cmd:file_inventory", msg("ac.walk_cut", what=what))
 
 
 def _shown(found: FileMode) -> str:
@@ -555,13 +574,12 @@ def suid_sgid_inventory(facts: Facts, params: Params) -> Outcome:
         for f in inventory.privileged
         if f.owner != "root" or not any(fnmatchcase(_usr_path(f.path), p) for p in allowed)
     ]
-    _walked(inventory, unexpected, "setuid/setgid files")
-    seen = listing(unexpected) or f"{len(inventory.privileged)} setuid/setgid files, all expected"
-    expected = "only the expected setuid/setgid programs, owned by root"
+    _walked(inventory, unexpected, msg("ac.suid_files"))
+    seen = listing(unexpected) or msg("ac.suid_all_expected", count=len(inventory.privileged))
     return verdict(
         not unexpected,
-        [ev(seen, INVENTORY_ROOTS, expected)],
-        "unexpected setuid or setgid programs can run with another identity",
+        [ev(seen, INVENTORY_ROOTS, msg("ac.suid_expected"))],
+        msg("ac.suid_unexpected"),
     )
 
 
@@ -570,11 +588,11 @@ def unowned_files(facts: Facts, params: Params) -> Outcome:
     """No file of the system folders belongs to a uid or gid that no account has."""
     inventory = _inventory(facts)
     found = [_shown(f) for f in inventory.unowned]
-    _walked(inventory, found, "unowned files")
+    _walked(inventory, found, msg("ac.unowned_files"))
     return verdict(
         not found,
-        [ev(listing(found) or "none", INVENTORY_ROOTS, "every file owned by an account and group")],
-        "files belong to no account: the next account given that id owns them",
+        [ev(listing(found) or msg("none"), INVENTORY_ROOTS, msg("ac.every_file_owned"))],
+        msg("ac.unowned"),
     )
 
 
@@ -583,11 +601,11 @@ def sticky_world_writable_dirs(facts: Facts, params: Params) -> Outcome:
     """Folders anyone may write to carry the sticky bit (only owners delete their files)."""
     inventory = _inventory(facts)
     found = [_shown(f) for f in inventory.open_dirs]
-    _walked(inventory, found, "world-writable folders")
+    _walked(inventory, found, msg("ac.open_dirs"))
     return verdict(
         not found,
-        [ev(listing(found) or "none", INVENTORY_ROOTS, "world-writable folders sticky (+t)")],
-        "any user can delete or replace others' files in a world-writable folder",
+        [ev(listing(found) or msg("none"), INVENTORY_ROOTS, msg("ac.sticky"))],
+        msg("ac.not_sticky"),
     )
 
 

@@ -34,6 +34,7 @@ from secops.audit.checks.base import (
     verdict,
 )
 from secops.audit.facts import NOT_INSTALLED, Facts, Setting
+from secops.audit.messages import Msg, Part, either, msg
 from secops.audit.results import Evidence
 
 
@@ -42,8 +43,8 @@ def service_check(facts: Facts, names: Sequence[str], lab_config_only: bool = Fa
     live = not (lab_config_only and facts.in_lab)
     ok, evidence = service_state(facts, names, live=live)
     if not live:
-        evidence.append(lab_note("service status"))
-    return verdict(ok, evidence, f"{names[0]} is not enabled and running")
+        evidence.append(lab_note(msg("src.service_status")))
+    return verdict(ok, evidence, msg("au.not_running", name=names[0]))
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def live_rules(facts: Facts) -> list[AuditRule] | None:
 
 
 def audit_rules_check(
-    facts: Facts, missing: Callable[[list[AuditRule]], list[str]], what: str
+    facts: Facts, missing: Callable[[list[AuditRule]], list[str]], what: Part
 ) -> Outcome:
     """Rules present in rules.d and loaded (``auditctl -l``); lab hosts: rules.d only."""
     evidence: list[Evidence] = []
@@ -136,15 +137,16 @@ def audit_rules_check(
         sets.append(("auditctl -l", live_rules(facts)))
     for source, rules in sets:
         if rules is None:
-            evidence.append(ev("auditctl not installed: no rules loaded", source, what))
+            evidence.append(ev(msg("au.no_auditctl_rules"), source, what))
             ok = False
             continue
         gaps = missing(rules)
-        evidence.append(ev(f"missing: {listing(gaps)}" if gaps else "all present", source, what))
+        seen = msg("au.missing", items=listing(gaps)) if gaps else msg("au.all_present")
+        evidence.append(ev(seen, source, what))
         ok = ok and not gaps
     if facts.in_lab:
         evidence.append(lab_note("auditctl -l"))
-    return verdict(ok, evidence, f"audit rules incomplete: {what}")
+    return verdict(ok, evidence, msg("au.rules_incomplete", what=what))
 
 
 def missing_watches(paths: Sequence[str], perms: str) -> Callable[[list[AuditRule]], list[str]]:
@@ -173,22 +175,22 @@ def missing_syscalls(names: Sequence[str]) -> Callable[[list[AuditRule]], list[s
 
 def auditd_conf_choice(facts: Facts, key: str, allowed: Sequence[str], default: str) -> Outcome:
     if facts.file("/etc/audit/auditd.conf") is None:
-        found = ev("(file missing: auditd not installed)", "/etc/audit/auditd.conf", key)
-        return verdict(False, [found], "auditd is not configured")
+        found = ev(msg("au.conf_missing"), "/etc/audit/auditd.conf", key)
+        return verdict(False, [found], msg("au.not_configured"))
     ok, found = judge_choice(
-        facts.auditd_conf().get(key), "/etc/audit/auditd.conf", allowed, default, "auditd default"
+        facts.auditd_conf().get(key), "/etc/audit/auditd.conf", allowed, default, msg("note.auditd")
     )
-    return verdict(ok, [found], f"auditd {key} is not {' or '.join(allowed)}")
+    return verdict(ok, [found], msg("au.key_not", key=key, allowed=either(allowed)))
 
 
 @evaluator
 def auditd_installed(facts: Facts, params: Params) -> Outcome:
     found = installed(facts, params["packages"])
-    seen = listing([f"{n} {v}" for n, v in found]) or "not installed"
+    seen = listing([f"{n} {v}" for n, v in found]) or msg("not_installed")
     return verdict(
         bool(found),
-        [ev(seen, "packages", " or ".join(params["packages"]))],
-        "auditd is not installed",
+        [ev(seen, msg("src.packages"), either(params["packages"]))],
+        msg("au.auditd_absent"),
     )
 
 
@@ -202,7 +204,7 @@ def audit_enabled_at_boot(facts: Facts, params: Params) -> Outcome:
     """audit=1 on the kernel command line: processes started before auditd are audited too."""
     defaults = facts.grub_defaults()
     if not defaults and facts.in_lab:
-        return na("a lab host has no boot loader: its kernel is the machine's")
+        return na(msg("au.lab_no_boot"))
     evidence, ok = [], True
     if defaults:
         words = " ".join(
@@ -212,22 +214,19 @@ def audit_enabled_at_boot(facts: Facts, params: Params) -> Outcome:
         )
         where = defaults.get("GRUB_CMDLINE_LINUX", Setting("", "/etc/default/grub")).source
         ok = "audit=1" in words.split()
-        evidence.append(ev(words or "(no kernel options)", where, "audit=1"))
+        evidence.append(ev(words or msg("au.no_kernel_options"), where, "audit=1"))
     else:
         evidence.append(
-            ev(
-                "(no /etc/default/grub)",
-                "/etc/default/grub",
-                "the command line is set outside the host; the running one is judged",
-            )
+            ev(msg("au.no_default_grub"), "/etc/default/grub", msg("au.cmdline_outside"))
         )
     if facts.in_lab:
         evidence.append(lab_note("/proc/cmdline"))
     else:
         live = "audit=1" in facts.kernel_cmdline()
-        evidence.append(ev("audit=1" if live else "no audit=1", "/proc/cmdline", "audit=1"))
+        seen: Part = "audit=1" if live else msg("au.no_audit_1")
+        evidence.append(ev(seen, "/proc/cmdline", "audit=1"))
         ok = ok and live
-    return verdict(ok, evidence, "processes started before auditd are not audited")
+    return verdict(ok, evidence, msg("au.early_unaudited"))
 
 
 @evaluator
@@ -241,9 +240,9 @@ def audit_backlog_limit(facts: Facts, params: Params) -> Outcome:
     ok = any(as_int(v) in want for v in configured)
     evidence = [
         ev(
-            listing(configured) or "(not set: kernel default 64)",
+            listing(configured) or msg("au.backlog_default"),
             "/etc/audit/rules.d (-b), /etc/default/grub",
-            str(want),
+            want.said(),
         )
     ]
     if facts.in_lab:
@@ -255,9 +254,9 @@ def audit_backlog_limit(facts: Facts, params: Params) -> Outcome:
             if section is not None and section.rc == NOT_INSTALLED
             else (facts.audit_status().get("backlog_limit"))
         )
-        evidence.append(ev(live or "auditctl not installed", "auditctl -s", str(want)))
+        evidence.append(ev(live or msg("au.auditctl_absent"), "auditctl -s", want.said()))
         ok = ok and live is not None and as_int(live) in want
-    return verdict(ok, evidence, f"audit backlog limit is not {want}")
+    return verdict(ok, evidence, msg("au.backlog_not", want=want.said()))
 
 
 @evaluator
@@ -268,9 +267,9 @@ def audit_rules_immutable(facts: Facts, params: Params) -> Outcome:
     ok = last is not None and last.control == ("-e", "2")
     evidence = [
         ev(
-            last.text if last else "(no rules)",
+            last.text if last else msg("au.no_rules"),
             last.source if last else "/etc/audit/rules.d",
-            "-e 2 as the last rule",
+            msg("au.e2_last"),
         )
     ]
     if facts.in_lab:
@@ -282,11 +281,10 @@ def audit_rules_immutable(facts: Facts, params: Params) -> Outcome:
             if section is not None and section.rc == NOT_INSTALLED
             else (facts.audit_status().get("enabled"))
         )
-        evidence.append(
-            ev(f"enabled {live}" if live else "auditctl not installed", "auditctl -s", "enabled 2")
-        )
+        seen = f"enabled {live}" if live else msg("au.auditctl_absent")
+        evidence.append(ev(seen, "auditctl -s", "enabled 2"))
         ok = ok and live == "2"
-    return verdict(ok, evidence, "the audit rules can be changed without a reboot")
+    return verdict(ok, evidence, msg("au.rules_mutable"))
 
 
 @evaluator
@@ -307,7 +305,7 @@ def auditd_admin_space_left_action(facts: Facts, params: Params) -> Outcome:
 @evaluator
 def audit_tools_permissions(facts: Facts, params: Params) -> Outcome:
     tools = [f"{d}/{t}" for d in ("/sbin", "/usr/sbin") for t in params["tools"]]
-    return mode_outcome(facts, params, tools, "audit tools")
+    return mode_outcome(facts, params, tools, msg("au.tools"))
 
 
 @evaluator
@@ -316,17 +314,17 @@ def audit_log_permissions(facts: Facts, params: Params) -> Outcome:
     ok, evidence = mode_check(
         facts, ["/var/log/audit", "/etc/audit"], octal(params["max_mode"]), groups=params["groups"]
     )
-    return verdict(ok, evidence, "audit records or their configuration are open to others")
+    return verdict(ok, evidence, msg("au.records_open"))
 
 
 @evaluator
 def rsyslog_installed(facts: Facts, params: Params) -> Outcome:
     found = installed(facts, params["packages"])
-    seen = listing([f"{n} {v}" for n, v in found]) or "not installed"
+    seen = listing([f"{n} {v}" for n, v in found]) or msg("not_installed")
     return verdict(
         bool(found),
-        [ev(seen, "packages", " or ".join(params["packages"]))],
-        "no syslog daemon keeps logs",
+        [ev(seen, msg("src.packages"), either(params["packages"]))],
+        msg("au.no_syslog"),
     )
 
 
@@ -354,16 +352,22 @@ def rsyslog_remote_tcp(facts: Facts, params: Params) -> Outcome:
     ok = True
     for message in SYSTEM_MESSAGES:
         found = rsyslog.route(files, message)
-        want = f"{message.facility}.info forwarded over TCP or RELP"
+        want = msg("au.forwarded_tcp_relp", selector=f"{message.facility}.info")
         shown = [r for r in found.forwards if r.target]
-        evidence += [ev(f"{r.protocol} to {r.target}", r.where, want) for r in shown]
+        evidence += [ev(sent_to(r.protocol, r.target), r.where, want) for r in shown]
         if found.stopped_by is not None and not found.remote:
             stop = found.stopped_by
-            evidence.append(ev(f"discarded: {clip(stop.text)}", stop.where, want))
+            evidence.append(ev(msg("au.discarded", rule=clip(stop.text)), stop.where, want))
         elif not shown:
-            evidence.append(ev("no forwarding rule", "/etc/rsyslog.conf, /etc/rsyslog.d", want))
+            seen = msg("au.no_forwarding")
+            evidence.append(ev(seen, "/etc/rsyslog.conf, /etc/rsyslog.d", want))
         ok = ok and bool(found.remote)
-    return verdict(ok, evidence, "logs are not forwarded off the host over TCP")
+    return verdict(ok, evidence, msg("au.not_forwarded"))
+
+
+def sent_to(protocol: str, target: str) -> Msg:
+    """``tcp to 10.0.9.5``: where a forwarding rule sends records."""
+    return msg("au.sent_to", protocol=protocol, target=target)
 
 
 PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
@@ -407,7 +411,7 @@ def logrotate_defaults(facts: Facts) -> dict[str, Setting]:
 
 def retention_days(
     defaults: Mapping[str, Setting], stanza: Mapping[str, Setting]
-) -> tuple[float | None, str]:
+) -> tuple[float | None, Part]:
     """How long rotated logs are kept: rotations x period (the stanza's own first), maxage caps."""
     merged = {**defaults, **stanza}
     period = next((p for p in PERIOD_DAYS if p in stanza), None) or next(
@@ -416,11 +420,22 @@ def retention_days(
     rotate = as_int(merged["rotate"].value) if "rotate" in merged else 0
     maxage = as_int(merged["maxage"].value) if "maxage" in merged else None
     if "size" in stanza or period is None or rotate is None:
-        return None, "rotated by size, or no period or count that can be read"
+        return None, msg("au.rotation_unread")
     days = float("inf") if rotate < 0 else PERIOD_DAYS[period] * rotate  # -1: never removed
     if maxage is not None and maxage > 0:
         days = min(days, maxage)
-    return days, f"{period} x rotate {rotate}" + (f", maxage {maxage}" if maxage else "")
+    if maxage:
+        return days, msg("au.rotation_maxage", period=period, rotate=rotate, maxage=maxage)
+    return days, msg("au.rotation", period=period, rotate=rotate)
+
+
+def kept(how: Part, days: float | None) -> Part:
+    """``weekly x rotate 4 = 28 days``: a rotation and how long it keeps logs."""
+    if days is None:
+        return how
+    if days == float("inf"):
+        return msg("au.kept_always", how=how)
+    return msg("au.kept_days", how=how, days=f"{days:g}")
 
 
 @evaluator
@@ -429,27 +444,29 @@ def log_retention(facts: Facts, params: Params) -> Outcome:
     need = int(params["min_days"])
     defaults = logrotate_defaults(facts)
     stanzas = [(path, s) for path in SYSLOG_ROTATIONS for s in logrotate_stanzas(facts, path)]
+    expected = msg("au.min_days", need=need)
     if not stanzas:
-        found = ev("(no rotation rule for the system logs)", "/etc/logrotate.d", f">= {need} days")
-        return verdict(False, [found], "system log retention is not configured")
+        found = ev(msg("au.no_rotation"), "/etc/logrotate.d", expected)
+        return verdict(False, [found], msg("au.retention_unset"))
     evidence, ok = [], True
     for path, (files, directives) in stanzas:
         days, how = retention_days(defaults, directives)
         good = days is not None and days >= need
-        shown = f"{clip(files)}: {how}" + ("" if days is None else f" = {days:g} days")
-        evidence.append(ev(shown, path, f">= {need} days"))
+        shown = msg("au.files_kept", files=clip(files), kept=kept(how, days))
+        evidence.append(ev(shown, path, expected))
         ok = ok and good
-    return verdict(ok, evidence, f"system logs are kept less than {need} days")
+    return verdict(ok, evidence, msg("au.logs_short", need=need))
 
 
 @evaluator
 def histtimeformat(facts: Facts, params: Params) -> Outcome:
     values, _ = shell_assignments(facts, "HISTTIMEFORMAT")
     good = [(v, s) for v, s in values if "%" in v]
-    evidence = [ev(v or "(empty)", s.source, "a strftime format") for v, s in values] or [
-        ev("(not set)", "/etc/profile, /etc/profile.d/*.sh", "a strftime format")
+    expected = msg("au.strftime")
+    evidence = [ev(v or msg("empty"), s.source, expected) for v, s in values] or [
+        ev(msg("not_set"), "/etc/profile, /etc/profile.d/*.sh", expected)
     ]
-    return verdict(bool(good), evidence, "shell history has no timestamps")
+    return verdict(bool(good), evidence, msg("au.no_timestamps"))
 
 
 @evaluator
@@ -506,20 +523,25 @@ def syslog_route(
     facts: Facts, source: str, message: rsyslog.Message
 ) -> tuple[bool, list[Evidence]]:
     """Do ``message`` s reach a remote TCP/RELP forwarding in rsyslog's effective rules?"""
-    expected = f"{message.facility}.{message.severity} from {AUDIT_PROGRAM} forwarded over TCP"
+    expected = msg(
+        "au.from_forwarded",
+        selector=f"{message.facility}.{message.severity}",
+        program=AUDIT_PROGRAM,
+    )
     found = rsyslog.route(rsyslog_files(facts), message)
     evidence: list[Evidence] = []
     if not found.inputs:
-        evidence.append(ev("no imuxsock/imjournal input", "/etc/rsyslog.conf", "local input"))
+        evidence.append(ev(msg("au.no_input"), "/etc/rsyslog.conf", msg("au.local_input")))
     if found.remote:
-        evidence += [ev(f"{r.protocol} to {r.target}", r.where, expected) for r in found.remote]
+        evidence += [ev(sent_to(r.protocol, r.target), r.where, expected) for r in found.remote]
     elif found.stopped_by is not None:
         stop = found.stopped_by
-        evidence.append(ev(f"discarded: {clip(stop.text)}", stop.where, expected))
+        evidence.append(ev(msg("au.discarded", rule=clip(stop.text)), stop.where, expected))
     else:
-        evidence.append(ev("no forwarding rule takes them", source, expected))
+        evidence.append(ev(msg("au.no_rule_takes"), source, expected))
     evidence += [
-        ev(f"filter not understood: {clip(u.text)}", u.where, expected) for u in found.unknown[:3]
+        ev(msg("au.filter_unknown", rule=clip(u.text)), u.where, expected)
+        for u in found.unknown[:3]
     ]
     return bool(found.remote) and bool(found.inputs), evidence
 
@@ -530,8 +552,9 @@ def audit_remote(facts: Facts, path: str) -> tuple[bool, list[Evidence]]:
         server = facts.key_values(conf).get("remote_server")
         if server is not None:
             ok = bool(server.value) and not server.value.startswith(rsyslog.LOCAL_TARGETS)
-            return ok, [ev(server.value or "(empty)", server.source, "a remote auditd")]
-    return False, [ev("(no remote_server)", " or ".join(REMOTE_CONFS), "a remote auditd")]
+            return ok, [ev(server.value or msg("empty"), server.source, msg("au.remote_auditd"))]
+    seen = msg("au.no_remote_server")
+    return False, [ev(seen, either(REMOTE_CONFS), msg("au.remote_auditd"))]
 
 
 @evaluator
@@ -560,15 +583,17 @@ def audit_records_forwarded(facts: Facts, params: Params) -> Outcome:
             good, seen = audit_remote(facts, path)
         else:
             continue
-        evidence.append(ev(f"active: {program}", settings["active"].source, "active = yes"))
+        evidence.append(
+            ev(msg("au.active", program=program), settings["active"].source, "active = yes")
+        )
         evidence += seen
         ok = ok or good
     if not evidence:
         folders = ", ".join(p.rsplit("/", 1)[0] for p in PLUGIN_FOLDERS)
-        evidence.append(ev("no active syslog or remote plugin", folders, "active = yes"))
+        evidence.append(ev(msg("au.no_plugin"), folders, "active = yes"))
     if facts.in_lab:
-        evidence.append(lab_note("auditd's dispatcher"))
-    return verdict(ok, evidence, "audit records do not reach the central collector")
+        evidence.append(lab_note(msg("au.dispatcher")))
+    return verdict(ok, evidence, msg("au.not_collected"))
 
 
 def audit_log_files(
@@ -594,7 +619,7 @@ def audit_log_files(
     return logs, first, space
 
 
-def audit_rotation_days(facts: Facts) -> tuple[float | None, str, str] | None:
+def audit_rotation_days(facts: Facts) -> tuple[float | None, Part, str] | None:
     """A logrotate stanza for the audit logs, if any: (days kept, how, where)."""
     for path in ("/etc/logrotate.d/auditd", "/etc/logrotate.d/audit"):
         for files, directives in logrotate_stanzas(facts, path):
@@ -616,71 +641,58 @@ def audit_log_retention(facts: Facts, params: Params) -> Outcome:
     setting the SIEM must show (govsec's store refuses less than 180 days).
     """
     need = int(params["min_days"])
-    expected = f">= {need} days"
+    expected = msg("au.min_days", need=need)
     if facts.file("/etc/audit/auditd.conf") is None:
-        seen = ev("(file missing: auditd not installed)", "/etc/audit/auditd.conf", expected)
-        return verdict(False, [seen], "audit logs are not kept")
+        found = ev(msg("au.conf_missing"), "/etc/audit/auditd.conf", expected)
+        return verdict(False, [found], msg("au.logs_not_kept"))
     conf = facts.auditd_conf()
-    action = conf.get("max_log_file_action", Setting("ROTATE", "auditd default"))
+    action = conf.get("max_log_file_action", Setting("ROTATE", ""))
     mode = action.value.lower()
     logs, first, space = audit_log_files(facts)
     now = facts.now()
     rate = None  # bytes a day
     if logs and first is not None and now - first >= 86400:
         rate = sum(size for size, _, _ in logs) / ((now - first) / 86400)
-    evidence = [ev(f"max_log_file_action = {action.value}", action.source, "keep_logs or rotate")]
+    source: Part = action.source or msg("note.auditd")
+    seen = msg("sysctl.is", key="max_log_file_action", value=action.value)
+    evidence = [ev(seen, source, either(["keep_logs", "rotate"]))]
     ok = True
     if mode == "keep_logs":
         if rate and space:
             reserve = (as_int(conf.get("admin_space_left", Setting("50", "")).value) or 50) * 1024
             days = (space[0] - reserve) * 1024 / rate
-            evidence.append(
-                ev(
-                    f"{space[0]} KiB free at {rate / 1024:.0f} KiB/day = {days:.0f} days",
-                    "/var/log/audit (df)",
-                    expected,
-                )
-            )
+            free = msg("au.free_at", free=space[0], rate=f"{rate / 1024:.0f}", days=f"{days:.0f}")
+            evidence.append(ev(free, "/var/log/audit (df)", expected))
             ok = days >= need
         else:
-            evidence.append(
-                ev(
-                    "less than a day of records: rate not measurable yet",
-                    "/var/log/audit",
-                    "nothing deleted; space watched by space_left",
-                )
-            )
+            seen = msg("au.rate_unknown")
+            evidence.append(ev(seen, "/var/log/audit", msg("au.nothing_deleted")))
     elif mode == "rotate":
-        count = as_int(conf.get("num_logs", Setting("5", "auditd default")).value) or 0
-        size = as_int(conf.get("max_log_file", Setting("8", "auditd default")).value) or 0
+        count = as_int(conf.get("num_logs", Setting("5", "")).value) or 0
+        size = as_int(conf.get("max_log_file", Setting("8", "")).value) or 0
         capacity = count * size * 1024 * 1024
         if rate:
             days = capacity / rate
-            evidence.append(
-                ev(
-                    f"{count} x {size} MiB at {rate / 1024:.0f} KiB/day = {days:.0f} days",
-                    "/etc/audit/auditd.conf",
-                    expected,
-                )
+            seen = msg(
+                "au.files_at", count=count, size=size, rate=f"{rate / 1024:.0f}", days=f"{days:.0f}"
             )
+            evidence.append(ev(seen, "/etc/audit/auditd.conf", expected))
             ok = days >= need
         else:
-            evidence.append(
-                ev(f"{count} x {size} MiB, rate not measurable", "/etc/audit/auditd.conf", expected)
-            )
+            seen = msg("au.files_no_rate", count=count, size=size)
+            evidence.append(ev(seen, "/etc/audit/auditd.conf", expected))
             ok = False
     else:  # ignore, syslog, suspend, single, halt: records stop being written when full
         ok = False
     rotation = audit_rotation_days(facts)
     if rotation is not None:
         days_kept, how, where = rotation
-        shown = how + ("" if days_kept is None else f" = {days_kept:g} days")
-        evidence.append(ev(shown, where, expected))
+        evidence.append(ev(kept(how, days_kept), where, expected))
         ok = ok and days_kept is not None and days_kept >= need
     evidence.append(siem_retention(facts, need))
     if facts.in_lab:
-        evidence.append(lab_note("/var/log/audit (auditd does not run)"))
-    return verdict(ok, evidence, f"audit logs may be kept less than {need} days")
+        evidence.append(lab_note(msg("au.log_folder_lab")))
+    return verdict(ok, evidence, msg("au.audit_logs_short", need=need))
 
 
 def siem_retention(facts: Facts, need: int) -> Evidence:
@@ -694,10 +706,9 @@ def siem_retention(facts: Facts, need: int) -> Evidence:
         }
     )
     return ev(
-        listing(targets) or "(no collector)",
-        "collector (rsyslog forwarding)",
-        f"the SIEM keeps events >= {need} days: govsec store retention_days / Elasticsearch ILM "
-        "delete phase (shown on the SIEM, not judged from the host)",
+        listing(targets) or msg("au.no_collector"),
+        msg("au.collector"),
+        msg("au.siem_keeps", need=need),
     )
 
 
@@ -708,11 +719,7 @@ def auditd_disk_full_action(facts: Facts, params: Params) -> Outcome:
     full = auditd_conf_choice(facts, "disk_full_action", allowed, "SUSPEND")
     error = auditd_conf_choice(facts, "disk_error_action", allowed, "SUSPEND")
     ok = full.status == "pass" and error.status == "pass"
-    return verdict(
-        ok,
-        [*full.evidence, *error.evidence],
-        "auditd stops recording when its disk is full or fails",
-    )
+    return verdict(ok, [*full.evidence, *error.evidence], msg("au.disk_full_stops"))
 
 
 # -- more audit rules (issue 15 item 8): permissions, failed access, network, MAC --------------
@@ -757,7 +764,7 @@ def audit_rules_access_failures(facts: Facts, params: Params) -> Outcome:
     return audit_rules_check(
         facts,
         missing_failed_syscalls(params["syscalls"], params["exits"]),
-        "file access refused (EACCES, EPERM) audited",
+        msg("au.access_refused"),
     )
 
 
@@ -766,5 +773,5 @@ def audit_rules_mac_policy(facts: Facts, params: Params) -> Outcome:
     return audit_rules_check(
         facts,
         missing_any_watches(params["path_groups"], "wa"),
-        "changes to the mandatory access control policy audited",
+        msg("au.mac_changes"),
     )

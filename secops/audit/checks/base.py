@@ -13,6 +13,9 @@ and the Ansible tag of the task that remediates it. Every evaluator follows the 
   their configuration is judged, and an evidence line says the live state was not.
 - A fact that was not collected (or needs root) raises :class:`FactMissing`; the caller
   (:mod:`secops.audit.evaluate`) records it as an ``error`` with the reason.
+- Every sentence and every word of evidence the tool itself writes is a message of
+  :mod:`secops.audit.messages` (``msg("sshd_absent")``), so a report says it in its language;
+  host data goes into evidence and message fields as it was found.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 from secops.audit.facts import NOT_INSTALLED, Account, FactMissing, Facts, PamLine, Setting
+from secops.audit.messages import Msg, Part, Text, either, english, msg, part
 from secops.audit.results import Evidence
 
 OutcomeStatus = Literal["pass", "fail", "na"]
@@ -34,11 +38,19 @@ Params = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an evaluator found: a status, the observations behind it, and why in a sentence."""
+    """What an evaluator found: a status, the observations behind it, and why (a message)."""
 
     status: OutcomeStatus
     evidence: list[Evidence] = field(default_factory=list)
-    message: str = ""
+    message: Msg | None = None
+
+
+class Unjudged(FactMissing):
+    """A fact an evaluator cannot judge, with the reason as a message rather than English."""
+
+    def __init__(self, section: str, reason: Msg) -> None:
+        super().__init__(section, english(reason))
+        self.said = reason
 
 
 Evaluator = Callable[[Facts, Params], Outcome]
@@ -66,8 +78,23 @@ _INT = re.compile(r"[+-]?[0-9]{1,30}")  # longer digit runs are garbage, not set
 
 def clip(text: str) -> str:
     """Host text made safe to show: printable characters only, at most MAX_SEEN of them."""
-    shown = "".join(c if c.isprintable() else "?" for c in text.strip())
+    shown = text.strip()
+    if not shown.isprintable():  # most host text is: then there is nothing to replace
+        shown = "".join(c if c.isprintable() else "?" for c in shown)
     return shown if len(shown) <= MAX_SEEN else shown[: MAX_SEEN - 1] + "…"
+
+
+def clipped(text: Part) -> Part:
+    """``text`` with every piece of host text in it clipped (see :func:`clip`)."""
+    if isinstance(text, str):
+        return clip(text)
+    if isinstance(text, list):
+        return [clip(p) if isinstance(p, str) else _clipped(p) for p in text]
+    return _clipped(text)
+
+
+def _clipped(said: Msg) -> Msg:
+    return Msg(said.key, {name: clipped(value) for name, value in said.fields.items()})
 
 
 def as_int(text: str) -> int | None:
@@ -88,63 +115,101 @@ class Range:
             return False
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
-    def __str__(self) -> str:
+    def said(self) -> Msg:
+        """The range as evidence shows it: ``1..90``, ``>= 8``, ``<= 90``, ``= 0``."""
         if self.low is not None and self.high is not None:
-            return f"= {self.low}" if self.low == self.high else f"{self.low}..{self.high}"
-        return f">= {self.low}" if self.low is not None else f"<= {self.high}"
+            if self.low == self.high:
+                return msg("range.eq", value=self.low)
+            return msg("range.between", low=self.low, high=self.high)
+        if self.low is not None:
+            return msg("range.min", low=self.low)
+        if self.high is not None:
+            return msg("range.max", high=self.high)
+        return msg("range.any")
+
+    def __str__(self) -> str:
+        return english(self.said())
 
 
-def ev(seen: str, source: str, expected: str) -> Evidence:
-    return Evidence(clip(seen), source, expected)
+def ev(seen: Text, source: Text, expected: Text) -> Evidence:
+    """One observation; host text in ``seen`` clipped, tool words said by their messages."""
+    found = Evidence.of(clipped(part(seen)), part(source), part(expected))
+    found.seen = clip(found.seen)
+    return found
 
 
-def verdict(ok: bool, evidence: list[Evidence], failed: str, passed: str = "") -> Outcome:
+def verdict(
+    ok: bool, evidence: list[Evidence], failed: Msg | None, passed: Msg | None = None
+) -> Outcome:
     return Outcome("pass" if ok else "fail", evidence, passed if ok else failed)
 
 
-def na(message: str, evidence: list[Evidence] | None = None) -> Outcome:
+def na(message: Msg, evidence: list[Evidence] | None = None) -> Outcome:
     return Outcome("na", evidence or [], message)
 
 
+def unset(default: object, why: Msg) -> Msg:
+    """``99999 (not set: shadow-utils default)``: a missing setting judged by its default."""
+    return msg("default", value=str(default), note=why)
+
+
 def judge_number(
-    setting: Setting | None, where: str, want: Range, default: int | None, note: str
+    setting: Setting | None, where: Part, want: Range, default: int | None, why: Msg | None
 ) -> tuple[bool, Evidence]:
     """Judge one numeric setting; a missing one is judged by its documented ``default``."""
     if setting is None:
-        if default is None:
-            return False, ev("(not set)", where, str(want))
-        return default in want, ev(f"{default} (not set: {note})", where, str(want))
+        if default is None or why is None:
+            return False, ev(msg("not_set"), where, want.said())
+        return default in want, ev(unset(default, why), where, want.said())
     value = as_int(setting.value)
     if value is None:
-        return False, ev(setting.value or "(empty)", setting.source, f"a number {want}")
-    return value in want, ev(setting.value, setting.source, str(want))
+        seen = setting.value or msg("empty")
+        return False, ev(seen, setting.source, msg("a_number", want=want.said()))
+    return value in want, ev(setting.value, setting.source, want.said())
 
 
 def judge_choice(
-    setting: Setting | None, where: str, allowed: Sequence[str], default: str | None, note: str
+    setting: Setting | None,
+    where: Part,
+    allowed: Sequence[str],
+    default: str | None,
+    why: Msg | None,
 ) -> tuple[bool, Evidence]:
     """Judge one word setting (case-insensitive); a missing one is judged by its default."""
-    expected = " or ".join(allowed)
+    expected = either(allowed)
     wanted = {a.lower() for a in allowed}
     if setting is None:
-        if default is None:
-            return False, ev("(not set)", where, expected)
-        return default.lower() in wanted, ev(f"{default} (not set: {note})", where, expected)
+        if default is None or why is None:
+            return False, ev(msg("not_set"), where, expected)
+        return default.lower() in wanted, ev(unset(default, why), where, expected)
     return setting.value.strip().lower() in wanted, ev(setting.value, setting.source, expected)
 
 
-def listing(items: Sequence[str]) -> str:
-    """Offenders as one evidence value: the first few, then how many more."""
-    shown = ", ".join(items[:MAX_ITEMS])
-    return shown if len(items) <= MAX_ITEMS else f"{shown} (+{len(items) - MAX_ITEMS} more)"
+def listing(items: Sequence[str | Msg]) -> Part:
+    """Offenders as one evidence value: the first few, then how many more ([] when none)."""
+    shown = list(items[:MAX_ITEMS])
+    if len(items) <= MAX_ITEMS:
+        return shown
+    return msg("more", items=shown, count=len(items) - MAX_ITEMS)
 
 
-def lab_note(source: str) -> Evidence:
-    return Evidence(
-        "not judged (lab host)",
-        source,
-        "the live state of a lab host belongs to the machine; its configuration is judged",
-    )
+def distinct(items: Iterable[str | Msg]) -> list[str | Msg]:
+    """``items`` without repeats, in the order of their English (as evidence lists them)."""
+    found: dict[str, str | Msg] = {}
+    for item in items:
+        found.setdefault(english(item), item)
+    return [found[key] for key in sorted(found)]
+
+
+def listener(socket: str, address: str, process: str = "") -> Msg:
+    """``tcp/21 on 0.0.0.0 (vsftpd)``: a listening socket, and its program when known."""
+    if process:
+        return msg("listener_by", socket=socket, address=address, process=process)
+    return msg("listener", socket=socket, address=address)
+
+
+def lab_note(source: Part) -> Evidence:
+    return Evidence.of(msg("lab.not_judged"), source, msg("lab.machine_state"))
 
 
 def rng(params: Params, low: str = "min", high: str = "max") -> Range:
@@ -182,12 +247,18 @@ def service_state(
     services = facts.services()
     found = next((services[n] for n in names if n in services), None)
     if found is None:
-        return False, [ev("not installed", "services", f"{' or '.join(names)} enabled and running")]
-    evidence = [ev("enabled" if found.enabled else "not enabled", found.source, "enabled")]
+        expected = msg("svc.enabled_running", names=either(names))
+        return False, [ev(msg("not_installed"), msg("src.services"), expected)]
+    seen = msg("svc.enabled") if found.enabled else msg("svc.not_enabled")
+    evidence = [ev(seen, found.source, msg("svc.enabled"))]
     ok = bool(found.enabled)
     if live:
-        state = {True: "running", False: "not running", None: "unknown"}[found.running]
-        evidence.append(ev(f"{found.name} {state}", "service status", "running"))
+        state = {
+            True: msg("svc.is_running", name=found.name),
+            False: msg("svc.is_not_running", name=found.name),
+            None: msg("svc.is_unknown", name=found.name),
+        }[found.running]
+        evidence.append(ev(state, msg("src.service_status"), msg("svc.running")))
         ok = ok and bool(found.running)
     return ok, evidence
 
@@ -216,14 +287,14 @@ def require_shadow(facts: Facts) -> None:
     """The shadow metadata, or FactMissing with the collector's reason (usually: needs root)."""
     if not facts.has_shadow:
         facts.text("shadow:meta")  # raises with the reason
-        raise FactMissing("shadow:meta", "unreadable")
+        raise Unjudged("shadow:meta", msg("reason.unreadable"))
 
 
 def all_accounts(facts: Facts) -> list[Account]:
     """Every account; a passwd with no valid line cannot be judged (it would pass vacuously)."""
     accounts = facts.accounts()
     if not accounts:
-        raise FactMissing("file:/etc/passwd", "no valid account line")
+        raise Unjudged("file:/etc/passwd", msg("reason.no_account_line"))
     return accounts
 
 
@@ -262,7 +333,7 @@ def shell_assignments(facts: Facts, name: str) -> tuple[list[tuple[str, Setting]
 SSHD_CONFIG = "/etc/ssh/sshd_config"
 
 
-SSHD_DEFAULT_NOTE = "OpenSSH default"
+SSHD_DEFAULT_NOTE = msg("note.openssh")
 
 
 # OpenSSH 9.x defaults (sshd_config(5)), used when sshd_config is silent or says +/-/^list
@@ -296,7 +367,7 @@ def sshd_both(
     facts: Facts,
     key: str,
     judge: Callable[[Setting | None, str], tuple[bool, Evidence]],
-    failed: str,
+    failed: Msg,
     live_may_omit: bool = False,
 ) -> Outcome:
     """Judge an sshd option live and as configured; ``judge(setting, where)``.
@@ -306,13 +377,13 @@ def sshd_both(
     """
     both = sshd_settings(facts)
     if both is None:
-        return na("sshd is not installed")
+        return na(msg("sshd_absent"))
     live, conf = both
     if key in live or not live_may_omit:
         ok_live, seen_live = (
             judge(live.get(key), "sshd -T")
             if key in live
-            else (False, ev("(not reported)", "sshd -T", "sshd -T prints every option it knows"))
+            else (False, ev(msg("not_reported"), "sshd -T", msg("sshd.prints_all")))
         )
     else:
         ok_live, seen_live = judge(None, "sshd -T")
@@ -325,7 +396,7 @@ def sshd_choice(facts: Facts, key: str, allowed: Sequence[str], default: str) ->
         facts,
         key,
         lambda s, where: judge_choice(s, where, allowed, default, SSHD_DEFAULT_NOTE),
-        f"sshd {key} is not {' or '.join(allowed)}",
+        msg("sshd.not", key=key, allowed=either(allowed)),
     )
 
 
@@ -364,7 +435,7 @@ def sysctl_check(facts: Facts, keys: Sequence[str], allowed: Iterable[int]) -> O
     On a lab host only ``net.*`` keys are per host; the others are judged as configured.
     """
     want = sorted(set(allowed))
-    expected = " or ".join(str(v) for v in want)
+    expected = either([str(v) for v in want])
     configured = facts.sysctl_files()
     judged_live = [k for k in keys if k.startswith("net.") or not facts.in_lab]
     live = facts.sysctl() if judged_live else {}
@@ -374,23 +445,30 @@ def sysctl_check(facts: Facts, keys: Sequence[str], allowed: Iterable[int]) -> O
         setting = configured.get(key)
         if setting is None:
             value: int | None = SYSCTL_DEFAULTS.get(key)
-            note = "depends on the kernel build" if value is None else "kernel default"
-            evidence.append(ev(f"{key} = {value} (not set: {note})", "sysctl.d", expected))
+            seen = (
+                msg("sysctl.unset_build", key=key)
+                if value is None
+                else msg("sysctl.is", key=key, value=unset(value, msg("note.kernel")))
+            )
+            evidence.append(ev(seen, "sysctl.d", expected))
         else:
             value = as_int(setting.value)
-            evidence.append(ev(f"{key} = {setting.value}", setting.source, expected))
+            evidence.append(
+                ev(msg("sysctl.is", key=key, value=setting.value), setting.source, expected)
+            )
         ok = ok and value in want
         if key not in judged_live:
             continue
         now = live.get(key)
         if now is None and key.startswith("net.ipv6."):
-            evidence.append(ev(f"{key} absent (IPv6 disabled)", "sysctl -a", expected))
+            evidence.append(ev(msg("sysctl.no_ipv6", key=key), "sysctl -a", expected))
             continue
-        evidence.append(ev(f"{key} = {now.value if now else '(absent)'}", "sysctl -a", expected))
+        shown = now.value if now else msg("absent")
+        evidence.append(ev(msg("sysctl.is", key=key, value=shown), "sysctl -a", expected))
         ok = ok and now is not None and as_int(now.value) in want
     if len(judged_live) < len(keys):
         evidence.append(lab_note("sysctl -a"))
-    return verdict(ok, evidence, f"{', '.join(keys)} not {expected} in configuration and kernel")
+    return verdict(ok, evidence, msg("sysctl.wrong", keys=list(keys), want=expected))
 
 
 def mode_check(
@@ -403,8 +481,11 @@ def mode_check(
 ) -> tuple[bool, list[Evidence]]:
     """Each path at most ``max_mode`` (no other permission bits), owned as required."""
     modes = facts.modes()
-    expected = f"<= {max_mode:04o}, owner {'/'.join(owners)}" + (
-        f", group {'/'.join(groups)}" if groups else ""
+    mode, owner = f"{max_mode:04o}", "/".join(owners)
+    expected = (
+        msg("mode.owner_group", mode=mode, owner=owner, group="/".join(groups))
+        if groups
+        else msg("mode.owner", mode=mode, owner=owner)
     )
     ok, evidence = True, []
     for path in paths:
@@ -412,7 +493,7 @@ def mode_check(
         if found is None:
             if required:
                 ok = False
-                evidence.append(ev("missing", path, expected))
+                evidence.append(ev(msg("missing"), path, expected))
             continue
         good = (
             found.mode & 0o777 & ~max_mode == 0
@@ -426,7 +507,7 @@ def mode_check(
     return ok, evidence
 
 
-def mode_outcome(facts: Facts, params: Params, paths: Sequence[str], what: str) -> Outcome:
+def mode_outcome(facts: Facts, params: Params, paths: Sequence[str], what: Part) -> Outcome:
     ok, evidence = mode_check(
         facts,
         paths,
@@ -436,5 +517,5 @@ def mode_outcome(facts: Facts, params: Params, paths: Sequence[str], what: str) 
         required=False,
     )
     if not evidence:
-        return na(f"{what}: none of {', '.join(paths)} exists")
-    return verdict(ok, evidence, f"{what} too permissive or not root-owned")
+        return na(msg("mode.none_exists", what=what, paths=list(paths)))
+    return verdict(ok, evidence, msg("mode.too_open", what=what))

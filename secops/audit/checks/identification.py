@@ -37,18 +37,20 @@ from secops.audit.checks.base import (
     sshd_both,
     sshd_choice,
     sshd_settings,
+    unset,
     verdict,
     with_password,
 )
 from secops.audit.facts import Facts, PamLine, Setting
+from secops.audit.messages import Msg, Part, either, msg
 from secops.audit.results import Evidence
 
 
 def login_defs_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
     ok, found = judge_number(
-        facts.login_defs().get(key), LOGIN_DEFS, want, default, "shadow-utils default"
+        facts.login_defs().get(key), LOGIN_DEFS, want, default, msg("note.shadow")
     )
-    return verdict(ok, [found], f"{key} is not {want}")
+    return verdict(ok, [found], msg("ia.key_not", key=key, want=want.said()))
 
 
 def pam_stack(facts: Facts, services: Sequence[str], kind: str) -> tuple[str, list[PamLine]]:
@@ -83,19 +85,21 @@ def pwquality_lines(facts: Facts) -> tuple[list[PamLine], Evidence]:
     service, lines = pam_stack(facts, PASSWORD_STACKS, "password")
     found = [line for line in module_lines(lines, "pam_pwquality.so") if enforcing(line)]
     source = found[0].source if found else f"/etc/pam.d/{service}"
-    seen = " ".join((found[0].control, found[0].module, *found[0].args)) if found else "(absent)"
-    return found, ev(seen, source, "pam_pwquality.so required in the password stack")
+    seen: Part = (
+        " ".join((found[0].control, found[0].module, *found[0].args)) if found else msg("absent")
+    )
+    return found, ev(seen, source, msg("ia.pwquality_required"))
 
 
 def pwquality_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
     lines, module = pwquality_lines(facts)
     if not lines:
-        return verdict(False, [module], f"pam_pwquality is not in the password stack: {key} unused")
+        return verdict(False, [module], msg("ia.pwquality_absent_key", key=key))
     setting = pam_setting(lines, key, facts.pwquality())
     ok, found = judge_number(
-        setting, "/etc/security/pwquality.conf", want, default, "pam_pwquality default"
+        setting, "/etc/security/pwquality.conf", want, default, msg("note.pwquality")
     )
-    return verdict(ok, [module, found], f"pam_pwquality {key} is not {want}")
+    return verdict(ok, [module, found], msg("ia.pwquality_key_not", key=key, want=want.said()))
 
 
 def faillock_lines(facts: Facts) -> tuple[list[PamLine], list[Evidence]]:
@@ -107,9 +111,10 @@ def faillock_lines(facts: Facts) -> tuple[list[PamLine], list[Evidence]]:
         if not stack:
             continue
         found = module_lines(stack, "pam_faillock.so")
-        seen = listing([" ".join(line.args) or "(no options)" for line in found]) or "(absent)"
+        options = [" ".join(line.args) or msg("no_options") for line in found]
+        seen = listing(options) or msg("absent")
         where = found[0].source if found else f"/etc/pam.d/{service}"
-        evidence.append(ev(seen, where, "pam_faillock.so preauth and authfail in the auth stack"))
+        evidence.append(ev(seen, where, msg("ia.faillock_required")))
         if not found:
             return [], evidence
         lines += found
@@ -121,11 +126,12 @@ def faillock_outcome(
 ) -> Outcome:
     lines, evidence = faillock_lines(facts)
     if not evidence:
-        return verdict(False, [ev("(none)", "/etc/pam.d", "a login PAM stack")], "no login stack")
+        found = ev(msg("none_paren"), "/etc/pam.d", msg("ia.login_stack"))
+        return verdict(False, [found], msg("ia.no_login_stack"))
     if not lines:
-        return verdict(False, evidence, f"pam_faillock is not in every login stack: {what} unused")
+        return verdict(False, evidence, msg("ia.faillock_absent_key", key=what))
     ok, found = judge(pam_setting(lines, what, facts.faillock_conf()))
-    return verdict(ok, [*evidence, found], f"pam_faillock {what} is not as required")
+    return verdict(ok, [*evidence, found], msg("ia.faillock_key_not", key=what))
 
 
 def sshd_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
@@ -133,7 +139,7 @@ def sshd_number(facts: Facts, key: str, want: Range, default: int) -> Outcome:
         facts,
         key,
         lambda s, where: judge_number(s, where, want, default, SSHD_DEFAULT_NOTE),
-        f"sshd {key} is not {want}",
+        msg("sshd.not", key=key, allowed=want.said()),
     )
 
 
@@ -168,16 +174,18 @@ def strong_algorithms(facts: Facts, key: str, allowed: Sequence[str]) -> Outcome
     permitted = set(allowed)
 
     def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
+        seen: Part
         if setting is None:
-            offered, seen = sshd_algorithms(default, default), f"(not set: {SSHD_DEFAULT_NOTE})"
+            offered = sshd_algorithms(default, default)
+            seen = msg("ia.unset_note", note=SSHD_DEFAULT_NOTE)
         else:
             offered, seen = sshd_algorithms(setting.value, default), setting.value
             where = setting.source
         weak = [a for a in offered if a not in permitted]
-        shown = f"weak: {listing(weak)}" if weak else (seen or "(empty)")
-        return not weak and bool(offered), ev(shown, where, f"only strong {key}")
+        shown = msg("ia.weak", items=listing(weak)) if weak else (seen or msg("empty"))
+        return not weak and bool(offered), ev(shown, where, msg("ia.only_strong", key=key))
 
-    return sshd_both(facts, key, judge, f"sshd offers weak {key}")
+    return sshd_both(facts, key, judge, msg("ia.weak_offered", key=key))
 
 
 @evaluator
@@ -210,19 +218,17 @@ def password_ageing_existing(facts: Facts, params: Params) -> Outcome:
             value = getattr(account, name)
             if value not in want:
                 offenders.append(f"{account.name} {name}={'' if value is None else value}")
-    expected = ", ".join(f"{name} {want}" for name, want in limits.items())
-    seen = listing(offenders) if offenders else "all accounts with a password comply"
-    return verdict(
-        not offenders,
-        [ev(seen, SHADOW_SOURCE, expected)],
-        "existing accounts keep weaker password ageing",
-    )
+    expected: list[str | Msg] = [
+        msg("ia.key_want", key=name, want=want.said()) for name, want in limits.items()
+    ]
+    seen = listing(offenders) if offenders else msg("ac.all_comply")
+    return verdict(not offenders, [ev(seen, SHADOW_SOURCE, expected)], msg("ia.ageing_weaker"))
 
 
 @evaluator
 def pwquality_enabled(facts: Facts, params: Params) -> Outcome:
     lines, module = pwquality_lines(facts)
-    return verdict(bool(lines), [module], "passwords are not checked by pam_pwquality")
+    return verdict(bool(lines), [module], msg("ia.pwquality_unchecked"))
 
 
 @evaluator
@@ -235,22 +241,24 @@ def pwquality_minclass(facts: Facts, params: Params) -> Outcome:
     """minclass, or as many character classes made mandatory by negative credits."""
     lines, module = pwquality_lines(facts)
     if not lines:
-        return verdict(False, [module], "pam_pwquality is not in the password stack")
+        return verdict(False, [module], msg("ia.pwquality_absent"))
     conf, need = facts.pwquality(), int(params["min"])
     minclass = pam_setting(lines, "minclass", conf)
     ok, found = judge_number(
-        minclass, "/etc/security/pwquality.conf", Range(need, 4), 0, "pam_pwquality default"
+        minclass, "/etc/security/pwquality.conf", Range(need, 4), 0, msg("note.pwquality")
     )
     credits = [
         (k, pam_setting(lines, k, conf)) for k in ("dcredit", "ucredit", "lcredit", "ocredit")
     ]
-    required = [k for k, s in credits if s is not None and (as_int(s.value) or 0) < 0]
-    seen = f"{len(required)} classes required by credits ({', '.join(required) or 'none'})"
-    by_credits = ev(seen, "/etc/security/pwquality.conf", f">= {need} negative credits")
+    required: list[str | Msg] = [
+        k for k, s in credits if s is not None and (as_int(s.value) or 0) < 0
+    ]
+    seen = msg("ia.classes_by_credits", count=len(required), keys=required or [msg("none")])
+    by_credits = ev(seen, "/etc/security/pwquality.conf", msg("ia.negative_credits", need=need))
     return verdict(
         ok or len(required) >= need,
         [module, found, by_credits],
-        f"fewer than {need} character classes required",
+        msg("ia.few_classes", need=need),
     )
 
 
@@ -264,15 +272,11 @@ def pwquality_enforce_for_root(facts: Facts, params: Params) -> Outcome:
     lines, module = pwquality_lines(facts)
     setting = pam_setting(lines, "enforce_for_root", facts.pwquality()) if lines else None
     found = ev(
-        "set" if setting else "(not set: off by default)",
+        msg("ia.set") if setting else msg("ia.unset_off"),
         setting.source if setting else "/etc/security/pwquality.conf",
         "enforce_for_root",
     )
-    return verdict(
-        bool(lines) and setting is not None,
-        [module, found],
-        "root may set passwords that fail the quality rules",
-    )
+    return verdict(bool(lines) and setting is not None, [module, found], msg("ia.root_weak"))
 
 
 @evaluator
@@ -287,14 +291,14 @@ def pwhistory_remember(facts: Facts, params: Params) -> Outcome:
             "/etc/security/pwhistory.conf",
             want,
             10,
-            "pam_pwhistory default",
+            msg("note.pwhistory"),
         )
-        return verdict(ok, [found], f"pam_pwhistory remembers fewer than {want.low} passwords")
+        return verdict(ok, [found], msg("ia.remembers_few", count=want.low or 0))
     unix = pam_setting(module_lines(lines, "pam_unix.so"), "remember", {})
     ok, found = judge_number(
-        unix, "/etc/pam.d (pam_pwhistory.so, pam_unix.so remember=)", want, None, ""
+        unix, "/etc/pam.d (pam_pwhistory.so, pam_unix.so remember=)", want, None, None
     )
-    return verdict(ok, [found], "old passwords may be reused")
+    return verdict(ok, [found], msg("ia.reuse"))
 
 
 HASH_OPTIONS = (
@@ -316,28 +320,29 @@ def password_hash_algorithm(facts: Facts, params: Params) -> Outcome:
     service, lines = pam_stack(facts, PASSWORD_STACKS, "password")
     unix = module_lines(lines, "pam_unix.so")
     method = facts.login_defs().get("ENCRYPT_METHOD")
-    ok_defs, by_defs = judge_choice(method, LOGIN_DEFS, allowed, "DES", "shadow-utils default")
+    ok_defs, by_defs = judge_choice(method, LOGIN_DEFS, allowed, "DES", msg("note.shadow"))
     chosen = [a for line in unix for a in line.args if a.lower() in HASH_OPTIONS]
     if not unix:
-        by_pam, ok_pam = ev("(pam_unix.so absent)", f"/etc/pam.d/{service}", "pam_unix.so"), False
+        seen = msg("ia.unix_absent")
+        by_pam, ok_pam = ev(seen, f"/etc/pam.d/{service}", "pam_unix.so"), False
     elif chosen:
         ok_pam = chosen[-1].lower() in allowed
-        by_pam = ev(chosen[-1], unix[0].source, " or ".join(allowed))
+        by_pam = ev(chosen[-1], unix[0].source, either(allowed))
     else:  # pam_unix then follows ENCRYPT_METHOD
         ok_pam = ok_defs
-        by_pam = ev("(no option: ENCRYPT_METHOD applies)", unix[0].source, " or ".join(allowed))
-    return verdict(ok_pam and ok_defs, [by_pam, by_defs], "passwords hashed with a weak algorithm")
+        by_pam = ev(msg("ia.method_applies"), unix[0].source, either(allowed))
+    return verdict(ok_pam and ok_defs, [by_pam, by_defs], msg("ia.weak_hash_new"))
 
 
 @evaluator
 def password_hashes_existing(facts: Facts, params: Params) -> Outcome:
     allowed = set(params["allowed"])
     weak = [f"{a.name} ({a.password})" for a in with_password(facts) if a.password not in allowed]
-    seen = listing(weak) if weak else "every stored hash uses a strong algorithm"
+    seen = listing(weak) if weak else msg("ia.hashes_strong")
     return verdict(
         not weak,
-        [ev(seen, SHADOW_SOURCE, " or ".join(sorted(allowed)))],
-        "some passwords are stored with a weak hash",
+        [ev(seen, SHADOW_SOURCE, either(sorted(allowed)))],
+        msg("ia.weak_hash_stored"),
     )
 
 
@@ -346,7 +351,7 @@ def faillock_deny(facts: Facts, params: Params) -> Outcome:
     want = Range(1, int(params["max"]))
     return faillock_outcome(
         facts,
-        lambda s: judge_number(s, "/etc/security/faillock.conf", want, 3, "pam_faillock default"),
+        lambda s: judge_number(s, "/etc/security/faillock.conf", want, 3, msg("note.faillock")),
         "deny",
     )
 
@@ -355,14 +360,15 @@ def faillock_deny(facts: Facts, params: Params) -> Outcome:
 def faillock_unlock_time(facts: Facts, params: Params) -> Outcome:
     """Locked long enough; 0 (never unlock by itself) is stricter and passes."""
     need = int(params["min"])
-    expected = f"0 (never) or >= {need}"
+    expected = msg("ia.never_or_min", need=need)
 
     def judge(setting: Setting | None) -> tuple[bool, Evidence]:
         if setting is None:
-            return need <= 600, ev("600 (not set: pam_faillock default)", "faillock.conf", expected)
+            seen = unset(600, msg("note.faillock"))
+            return need <= 600, ev(seen, "faillock.conf", expected)
         value = as_int(setting.value)
         good = value is not None and (value == 0 or value >= need)
-        return good, ev(setting.value or "(empty)", setting.source, expected)
+        return good, ev(setting.value or msg("empty"), setting.source, expected)
 
     return faillock_outcome(facts, judge, "unlock_time")
 
@@ -371,9 +377,8 @@ def faillock_unlock_time(facts: Facts, params: Params) -> Outcome:
 def faillock_deny_root(facts: Facts, params: Params) -> Outcome:
     def judge(setting: Setting | None) -> tuple[bool, Evidence]:
         where = setting.source if setting else "/etc/security/faillock.conf"
-        return setting is not None, ev(
-            "set" if setting else "(not set: off by default)", where, "even_deny_root"
-        )
+        seen = msg("ia.set") if setting else msg("ia.unset_off")
+        return setting is not None, ev(seen, where, "even_deny_root")
 
     return faillock_outcome(facts, judge, "even_deny_root")
 
@@ -383,14 +388,16 @@ def shell_timeout(facts: Facts, params: Params) -> Outcome:
     """TMOUT set everywhere it is set to 1..max seconds, and read-only when required."""
     values, locked = shell_assignments(facts, "TMOUT")
     want = Range(1, int(params["max"]))
-    evidence = [ev(v, s.source, f"TMOUT {want}") for v, s in values] or [
-        ev("(not set)", "/etc/profile, /etc/profile.d/*.sh", f"TMOUT {want}")
+    expected = msg("ia.key_want", key="TMOUT", want=want.said())
+    evidence = [ev(v, s.source, expected) for v, s in values] or [
+        ev(msg("not_set"), "/etc/profile, /etc/profile.d/*.sh", expected)
     ]
     ok = bool(values) and all(as_int(v) in want for v, _ in values)
     if params.get("readonly"):
-        evidence.append(ev("readonly" if locked else "not readonly", "/etc/profile*", "readonly"))
+        seen = msg("ia.readonly") if locked else msg("ia.not_readonly")
+        evidence.append(ev(seen, "/etc/profile*", msg("ia.readonly")))
         ok = ok and locked
-    return verdict(ok, evidence, "idle shells are not logged out as required")
+    return verdict(ok, evidence, msg("ia.idle_shells"))
 
 
 @evaluator
@@ -399,32 +406,36 @@ def sshd_client_alive(facts: Facts, params: Params) -> Outcome:
     limit = int(params["max_seconds"])
     both = sshd_settings(facts)
     if both is None:
-        return na("sshd is not installed")
+        return na(msg("sshd_absent"))
     evidence, ok = [], True
     for settings, where in zip(both, ("sshd -T", SSHD_CONFIG), strict=True):
         interval, count = settings.get("clientaliveinterval"), settings.get("clientalivecountmax")
         i = sshd_seconds(interval.value) if interval else 0  # may be written 5m
         c = as_int(count.value) if count else 3
-        shown = f"ClientAliveInterval {interval.value if interval else '0 (default)'}, " + (
-            f"ClientAliveCountMax {count.value if count else '3 (default)'}"
+        shown = msg(
+            "ia.client_alive",
+            interval=interval.value if interval else msg("ia.by_default", value="0"),
+            count=count.value if count else msg("ia.by_default", value="3"),
         )
         source = interval.source if interval else where
         good = i is not None and c is not None and i > 0 and c > 0 and i * c <= limit
-        evidence.append(ev(shown, source, f"interval > 0, count > 0, interval x count <= {limit}"))
+        evidence.append(ev(shown, source, msg("ia.alive_product", limit=limit)))
         ok = ok and good
-    return verdict(ok, evidence, f"dead SSH sessions are not dropped within {limit} s")
+    return verdict(ok, evidence, msg("ia.dead_sessions", limit=limit))
 
 
 @evaluator
 def sshd_login_grace_time(facts: Facts, params: Params) -> Outcome:
     want = Range(1, int(params["max"]))
 
+    seconds = msg("ia.seconds", want=want.said())
+
     def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
         if setting is None:
-            return 120 in want, ev(f"120 (not set: {SSHD_DEFAULT_NOTE})", where, f"{want} s")
-        return sshd_seconds(setting.value) in want, ev(setting.value, setting.source, f"{want} s")
+            return 120 in want, ev(unset(120, SSHD_DEFAULT_NOTE), where, seconds)
+        return sshd_seconds(setting.value) in want, ev(setting.value, setting.source, seconds)
 
-    return sshd_both(facts, "logingracetime", judge, f"LoginGraceTime is not {want} s")
+    return sshd_both(facts, "logingracetime", judge, msg("ia.grace_time", want=seconds))
 
 
 @evaluator
@@ -436,17 +447,17 @@ def sshd_max_auth_tries(facts: Facts, params: Params) -> Outcome:
 def sshd_max_startups(facts: Facts, params: Params) -> Outcome:
     """MaxStartups start:rate:full with start and full no higher than the limits."""
     start_max, full_max = int(params["max_start"]), int(params["max_full"])
-    expected = f"start <= {start_max}, full <= {full_max}"
+    expected = msg("ia.start_full", start=start_max, full=full_max)
 
     def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
         text = setting.value if setting else "10:30:100"
         parts = [as_int(p) for p in text.split(":")]
         start, full = (parts[0], parts[0]) if len(parts) == 1 else (parts[0], parts[-1])
         good = len(parts) in (1, 3) and start in Range(1, start_max) and full in Range(1, full_max)
-        shown = text if setting else f"10:30:100 (not set: {SSHD_DEFAULT_NOTE})"
+        shown = text if setting else unset("10:30:100", SSHD_DEFAULT_NOTE)
         return good, ev(shown, setting.source if setting else where, expected)
 
-    return sshd_both(facts, "maxstartups", judge, "MaxStartups allows too many pending logins")
+    return sshd_both(facts, "maxstartups", judge, msg("ia.max_startups"))
 
 
 @evaluator
@@ -465,10 +476,10 @@ def sshd_protocol_2(facts: Facts, params: Params) -> Outcome:
 
     def judge(setting: Setting | None, where: str) -> tuple[bool, Evidence]:
         if setting is None:
-            return True, ev("(not set: only protocol 2 is built in)", where, "2")
+            return True, ev(msg("ia.protocol_builtin"), where, "2")
         return setting.value.strip() == "2", ev(setting.value, setting.source, "2")
 
-    return sshd_both(facts, "protocol", judge, "sshd accepts SSH protocol 1", live_may_omit=True)
+    return sshd_both(facts, "protocol", judge, msg("ia.protocol_1"), live_may_omit=True)
 
 
 @evaluator
@@ -495,12 +506,13 @@ def accounts_unique_ids(facts: Facts, params: Params) -> Outcome:
     for account in accounts:
         names[account.name] = names.get(account.name, 0) + 1
         uids.setdefault(account.uid, []).append(account.name)
-    twice = [f"name {n}" for n, count in names.items() if count > 1] + [
-        f"uid {uid}: {'/'.join(who)}" for uid, who in uids.items() if len(who) > 1
+    twice: list[str | Msg] = [msg("ia.name_twice", name=n) for n, c in names.items() if c > 1]
+    twice += [
+        msg("ia.uid_shared", uid=uid, who="/".join(w)) for uid, w in uids.items() if len(w) > 1
     ]
-    seen = listing(twice) if twice else f"{len(accounts)} accounts, all distinct"
+    seen = listing(twice) if twice else msg("ia.all_distinct", count=len(accounts))
     return verdict(
-        not twice, [ev(seen, "/etc/passwd", "unique names and UIDs")], "accounts share an identity"
+        not twice, [ev(seen, "/etc/passwd", msg("ia.unique_ids"))], msg("ia.shared_identity")
     )
 
 
@@ -513,10 +525,10 @@ def accounts_no_empty_password(facts: Facts, params: Params) -> Outcome:
         f[0] for f in (line.split(":") for line in passwd.splitlines()) if len(f) == 7 and not f[1]
     ]
     evidence = [
-        ev(listing(empty) or "none", SHADOW_SOURCE, "no account with an empty password"),
-        ev(listing(no_x) or "none", "/etc/passwd", "no account without a password field"),
+        ev(listing(empty) or msg("none"), SHADOW_SOURCE, msg("ia.no_empty_password")),
+        ev(listing(no_x) or msg("none"), "/etc/passwd", msg("ia.no_missing_field")),
     ]
-    return verdict(not empty and not no_x, evidence, "accounts log in without a password")
+    return verdict(not empty and not no_x, evidence, msg("ia.no_password_login"))
 
 
 @evaluator
@@ -536,14 +548,14 @@ def login_source_ban(facts: Facts, params: Params) -> Outcome:
     """
     found = installed(facts, params["packages"])
     if not found:
-        seen = ev("not installed", "packages", listing(params["packages"]))
-        return verdict(False, [seen], "nothing bans sources of repeated failed logins")
+        seen = ev(msg("not_installed"), msg("src.packages"), listing(params["packages"]))
+        return verdict(False, [seen], msg("ia.no_ban"))
     ok, evidence = service_state(facts, params["services"])
     enabled = facts.fail2ban_option(params["jail"], "enabled")
-    value = enabled.value if enabled else "false (jail.conf default)"
+    value = enabled.value if enabled else msg("ia.jail_default")
     evidence.append(ev(value, enabled.source if enabled else "/etc/fail2ban/jail.d", "true"))
     jail_on = enabled is not None and enabled.value.strip().lower() in ("true", "yes", "1")
-    failed = "fail2ban is not running" if not ok else f"the {params['jail']} jail is off"
+    failed = msg("ia.fail2ban_stopped") if not ok else msg("ia.jail_off", jail=params["jail"])
     return verdict(ok and jail_on, evidence, failed)
 
 
@@ -607,9 +619,10 @@ def sulogin_judged(command: str) -> bool:
     )
 
 
-def rescue_units(facts: Facts) -> list[Evidence] | None:
-    """Evidence per systemd rescue/emergency unit; None when the host has none."""
-    evidence: list[Evidence] = []
+def rescue_units(facts: Facts) -> list[tuple[bool, Evidence]] | None:
+    """Per systemd rescue/emergency unit: does it authenticate, and its evidence; None when
+    the host has none."""
+    found: list[tuple[bool, Evidence]] = []
     for unit in RESCUE_UNITS:
         paths = unit_files(facts, unit)
         if not paths:
@@ -618,14 +631,12 @@ def rescue_units(facts: Facts) -> list[Evidence] | None:
         force = environment.get("SYSTEMD_SULOGIN_FORCE")
         good = bool(commands) and all(sulogin_judged(c.value) for c in commands)
         good = good and not (force and force.value.lower() in TRUE_WORDS)
-        shown = " ; ".join(c.value for c in commands) or "(no ExecStart)"
+        shown: Part = " ; ".join(c.value for c in commands) or msg("ia.no_execstart")
         if force:
-            shown += f" ; SYSTEMD_SULOGIN_FORCE={force.value}"
+            shown = msg("ia.with_force", commands=shown, value=force.value)
         where = commands[-1].source if commands else paths[0]
-        evidence.append(ev(shown, where, "sulogin asks root's password (no force)"))
-        if not good:
-            evidence.append(ev("does not authenticate", unit, "authentication"))
-    return evidence or None
+        found.append((good, ev(shown, where, msg("ia.sulogin_asks"))))
+    return found or None
 
 
 @evaluator
@@ -638,25 +649,20 @@ def emergency_mode_auth(facts: Facts, params: Params) -> Outcome:
     """
     units = rescue_units(facts)
     if units is not None:
-        ok = not any(e.seen == "does not authenticate" for e in units)
-        shown = [e for e in units if e.seen != "does not authenticate"]
-        return verdict(ok, shown, "single-user mode gives a root shell without a password")
+        ok = all(good for good, _ in units)
+        return verdict(ok, [e for _, e in units], msg("ia.single_user_open"))
     lines = [
         line
         for line in facts.lines(["/etc/inittab"])
         if len(fields := line.value.split(":", 3)) == 4 and "S" in fields[1].upper()
     ]
     if facts.file("/etc/inittab") is None:
-        return na("no single-user mode: no systemd rescue/emergency unit and no /etc/inittab")
+        return na(msg("ia.no_single_user"))
     good = [line for line in lines if sulogin_judged(line.value.split(":", 3)[3])]
-    evidence = [ev(line.value, line.source, "sulogin without --force") for line in lines] or [
-        ev("(no single-user entry)", "/etc/inittab", "~~:S:wait:/sbin/sulogin")
+    evidence = [ev(line.value, line.source, msg("ia.no_force")) for line in lines] or [
+        ev(msg("ia.no_single_entry"), "/etc/inittab", "~~:S:wait:/sbin/sulogin")
     ]
-    return verdict(
-        bool(good) and len(good) == len(lines),
-        evidence,
-        "single-user mode gives a root shell without a password",
-    )
+    return verdict(bool(good) and len(good) == len(lines), evidence, msg("ia.single_user_open"))
 
 
 CRYPTO_METHODS = ("publickey", "gssapi-with-mic")
@@ -672,7 +678,7 @@ def ssh_crypto_factor(facts: Facts, params: Params) -> Outcome:
     required by every method list and no SHA-1/DSA key type is accepted."""
     both = sshd_settings(facts)
     if both is None:
-        return na("sshd is not installed")
+        return na(msg("sshd_absent"))
     live = both[0]
     weak_types = set(params["weak_key_types"])
     pubkey = live.get("pubkeyauthentication")
@@ -686,27 +692,25 @@ def ssh_crypto_factor(facts: Facts, params: Params) -> Outcome:
     families = sorted({t.split("@")[0].replace("-cert-v01", "") for t in types})
     evidence = [
         ev(
-            f"SSH public key ({listing(families)})" if on else "public-key authentication off",
+            msg("ia.pubkey", families=listing(families)) if on else msg("ia.pubkey_off"),
             "sshd -T pubkeyauthentication, pubkeyacceptedalgorithms",
-            "a key pair: the cryptographic factor",
+            msg("ia.key_pair"),
         ),
         ev(
-            f"weak key types: {listing(weak)}" if weak else "no SHA-1 or DSA key type",
+            msg("ia.weak_types", types=listing(weak)) if weak else msg("ia.no_weak_types"),
             "sshd -T pubkeyacceptedalgorithms",
-            f"none of {', '.join(sorted(weak_types))}",
+            msg("ia.none_of", items=sorted(weak_types)),
         ),
-        ev(
-            " ".join(lists),
-            "sshd -T authenticationmethods",
-            "publickey (or gssapi-with-mic) in every method list",
-        ),
+        ev(" ".join(lists), "sshd -T authenticationmethods", msg("ia.pubkey_every_list")),
     ]
     ciphers = [c for c in (live["ciphers"].value.split(",") if "ciphers" in live else []) if c]
     evidence.append(
         ev(
-            f"transport: {ciphers[0]} first of {len(ciphers)}" if ciphers else "(no ciphers)",
+            msg("ia.transport", first=ciphers[0], count=len(ciphers))
+            if ciphers
+            else msg("ia.no_ciphers"),
             "sshd -T ciphers",
-            "judged by sshd_strong_ciphers",
+            msg("ia.judged_by", check="sshd_strong_ciphers"),
         )
     )
     keys = ("ciphers", "macs", "kexalgorithms", "hostkeyalgorithms")
@@ -716,16 +720,12 @@ def ssh_crypto_factor(facts: Facts, params: Params) -> Outcome:
     )
     evidence.append(
         ev(
-            f"国密 offered: {listing(sm)}" if sm else "no SM2/SM3/SM4 algorithm in this OpenSSH",
+            msg("ia.sm_offered", items=listing(sm)) if sm else msg("ia.no_sm"),
             "sshd -T",
-            "SM2/SM3/SM4 where the OpenSSH build offers them (GB/T 39786-2021)",
+            msg("ia.sm_where_offered"),
         )
     )
-    return verdict(
-        on and required and not weak,
-        evidence,
-        "SSH logins do not all rest on a strong key pair",
-    )
+    return verdict(on and required and not weak, evidence, msg("ia.no_strong_key"))
 
 
 # -- the password dictionary (H3: issue 15 item 10) ---------------------------------------------
@@ -762,31 +762,27 @@ def pwquality_dictcheck(facts: Facts, params: Params) -> Outcome:
     """
     lines, module = pwquality_lines(facts)
     if not lines:
-        return verdict(False, [module], "pam_pwquality is not in the password stack")
+        return verdict(False, [module], msg("ia.pwquality_absent"))
     setting = pam_setting(lines, "dictcheck", facts.pwquality())
     on, found = judge_number(
-        setting, "/etc/security/pwquality.conf", Range(1, None), 1, "pam_pwquality default"
+        setting, "/etc/security/pwquality.conf", Range(1, None), 1, msg("note.pwquality")
     )
     sizes, dictpath, answer = cracklib_probe(facts)
     base = dictpath or CRACKLIB_DEFAULT
     missing = [base + p for p in CRACKLIB_PARTS if sizes.get(base + p, 0) <= 0]
     files = ev(
-        f"missing or empty: {listing(missing)}"
+        msg("ia.missing_or_empty", files=listing(missing))
         if missing
-        else f"{base}.pwd {sizes[base + '.pwd']} bytes",
-        "dictpath in pwquality.conf" if dictpath else "libcrack2 default",
-        "the packed dictionary (.pwd, .pwi, .hwm)",
+        else msg("ia.dict_size", file=f"{base}.pwd", size=sizes[base + ".pwd"]),
+        msg("ia.dictpath") if dictpath else msg("ia.libcrack_default"),
+        msg("ia.packed_dict"),
     )
     loads = answer is not None and "dictionary word" in answer
     probe = ev(
-        answer if answer is not None else "cracklib-check not installed",
-        "cracklib-check (fixed word 'password')",
-        "it is based on a dictionary word",
+        answer if answer is not None else msg("ia.cracklib_absent"),
+        msg("ia.cracklib_probe"),
+        msg("ia.dictionary_word"),
     )
     if dictpath:  # cracklib-check reads only the default: the files at dictpath decide
         loads = not missing
-    return verdict(
-        on and not missing and loads,
-        [module, found, files, probe],
-        "dictionary words are not refused (dictcheck off, or the dictionary does not load)",
-    )
+    return verdict(on and not missing and loads, [module, found, files, probe], msg("ia.dict_off"))

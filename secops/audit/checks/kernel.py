@@ -18,6 +18,7 @@ from secops.audit.checks.base import (
     verdict,
 )
 from secops.audit.facts import Facts, Setting
+from secops.audit.messages import msg
 
 
 @evaluator
@@ -25,8 +26,9 @@ def sysctl_ip_forward(facts: Facts, params: Params) -> Outcome:
     """No packet forwarding, except on container hosts and routers, which need it."""
     runtimes = installed(facts, params.get("exempt_packages", []))
     if runtimes:
-        found = [ev(listing([n for n, _ in runtimes]), "packages", "no container runtime")]
-        return na("a container host forwards packets by design", found)
+        seen = listing([n for n, _ in runtimes])
+        found = [ev(seen, msg("src.packages"), msg("kn.no_runtime"))]
+        return na(msg("kn.container_host"), found)
     return sysctl_check(
         facts, ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"], params["allowed"]
     )
@@ -47,8 +49,8 @@ def unused_kernel_modules_disabled(facts: Facts, params: Params) -> Outcome:
         if (key := m.replace("-", "_")) in disabled
     ]
     if missing:
-        evidence.append(ev(listing(missing), "/etc/modprobe.d", "install MODULE /bin/false"))
-    return verdict(not missing, evidence, f"loadable on demand: {listing(missing)}")
+        evidence.append(ev(listing(missing), "/etc/modprobe.d", msg("kn.install_false")))
+    return verdict(not missing, evidence, msg("kn.loadable", modules=listing(missing)))
 
 
 # what an ``install`` line may run instead of loading the module

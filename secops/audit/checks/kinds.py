@@ -19,11 +19,13 @@ from secops.audit.checks.base import (
     Params,
     ev,
     installed,
+    listener,
     listing,
     sysctl_check,
     verdict,
 )
 from secops.audit.facts import Facts
+from secops.audit.messages import Msg, Part, described, msg
 from secops.catalog.model import Catalog
 
 
@@ -34,19 +36,22 @@ def sysctl(facts: Facts, params: Params) -> Outcome:
 
 def server_absent(facts: Facts, params: Params) -> Outcome:
     """Neither the server's ``packages`` installed nor its ``ports`` listening."""
-    what = str(params["what"])
+    what: Part = params["what"]
     packages = installed(facts, params["packages"])
     ports = {str(p) for p in params.get("ports", [])}
     sockets = facts.listening() if ports else []
-    listeners = [
-        f"{s.proto}/{s.port} on {s.address}" for s in sockets if f"{s.proto}/{s.port}" in ports
+    listeners: list[str | Msg] = [
+        listener(f"{s.proto}/{s.port}", s.address)
+        for s in sockets
+        if f"{s.proto}/{s.port}" in ports
     ]
-    seen = listing([f"{n} {v}" for n, v in packages]) or "none installed"
-    evidence = [ev(seen, "packages", f"no {what} package")]
+    seen = listing([f"{n} {v}" for n, v in packages]) or msg("kd.none_installed")
+    evidence = [ev(seen, msg("src.packages"), msg("kd.no_package", what=what))]
     if ports:
-        expected = f"nothing on {', '.join(sorted(ports))}"
-        evidence.append(ev(listing(listeners) or "none listening", "ss -tuln", expected))
-    return verdict(not packages and not listeners, evidence, f"a {what} is installed or listening")
+        expected = msg("kd.nothing_on", ports=sorted(ports))
+        evidence.append(ev(listing(listeners) or msg("kd.none_listening"), "ss -tuln", expected))
+    failed = msg("kd.installed_or_listening", what=what)
+    return verdict(not packages and not listeners, evidence, failed)
 
 
 def audit_rules(facts: Facts, params: Params) -> Outcome:
@@ -72,7 +77,9 @@ def declared(check_id: str, kind: str) -> Evaluator:
     judge = KINDS[kind]
 
     def evaluate(facts: Facts, params: Params) -> Outcome:
-        return judge(facts, params)
+        if "what" not in params:
+            return judge(facts, params)
+        return judge(facts, {**params, "what": described(check_id, str(params["what"]))})
 
     evaluate.__name__ = evaluate.__qualname__ = check_id
     evaluate.__doc__ = f"{check_id}: declared as kind {kind} ({judge.__doc__})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from secops.audit.checks.base import (
     Outcome,
     Params,
+    Unjudged,
     ev,
     evaluator,
     lab_note,
@@ -17,7 +18,8 @@ from secops.audit.checks.base import (
     service_state,
     verdict,
 )
-from secops.audit.facts import FactMissing, Facts, Setting
+from secops.audit.facts import Facts, Setting
+from secops.audit.messages import msg
 from secops.audit.results import Evidence
 
 
@@ -25,7 +27,7 @@ from secops.audit.results import Evidence
 def sudo_logging(facts: Facts, params: Params) -> Outcome:
     """sudo runs commands on a pseudo-terminal and, where required, logs to its own file."""
     if facts.file("/etc/sudoers") is None:
-        return na("sudo is not installed")
+        return na(msg("sudo_absent"))
     options: dict[str, Setting] = {}
     for setting in facts.sudoers():
         word, _, rest = setting.value.replace("\t", " ").partition(" ")
@@ -33,22 +35,20 @@ def sudo_logging(facts: Facts, params: Params) -> Outcome:
             continue
         for option in (o.strip() for o in rest.split(",")):
             name = option.split("=", 1)[0].strip()
-            options[name.lstrip("!")] = Setting(
-                "off" if name.startswith("!") else option, setting.source
-            )
+            options[name.lstrip("!")] = Setting(option, setting.source)
     evidence, ok = [], True
     for name in params["require"]:
         found = options.get(name)
-        good = found is not None and found.value != "off"
+        good = found is not None and not found.value.startswith("!")
         evidence.append(
             ev(
-                found.value if found else "(not set: off)",
+                found.value if found else msg("mc.unset_off"),
                 found.source if found else "/etc/sudoers",
                 f"Defaults {name}",
             )
         )
         ok = ok and good
-    return verdict(ok, evidence, "sudo sessions are not recorded as required")
+    return verdict(ok, evidence, msg("mc.sudo_unrecorded"))
 
 
 TIME_SERVICES = {
@@ -78,41 +78,45 @@ def time_sync_configured(facts: Facts, params: Params) -> Outcome:
             continue
         good, state = service_state(facts, TIME_SERVICES[daemon], live=live)
         evidence += [
-            ev(listing([s.value for s in sources]), sources[0].source, "time sources"),
+            ev(listing([s.value for s in sources]), sources[0].source, msg("mc.time_sources")),
             *state,
         ]
         if good:
             if not live:
-                evidence.append(lab_note("time service"))
+                evidence.append(lab_note(msg("mc.time_service")))
             return Outcome("pass", evidence)
     if not evidence:
-        evidence = [ev("no time source configured", "chrony, ntp, timesyncd", "time sources")]
-    return verdict(False, evidence, "the clock is not synchronised with a common source")
+        seen = msg("mc.no_time_source")
+        evidence = [ev(seen, ["chrony", "ntp", "timesyncd"], msg("mc.time_sources"))]
+    return verdict(False, evidence, msg("mc.not_synchronised_common"))
 
 
 @evaluator
 def time_synchronised(facts: Facts, params: Params) -> Outcome:
     """The clock is synchronised now, as systemd or chronyd reports it."""
     if facts.in_lab:
-        return na("a lab host's clock is the machine's")
+        return na(msg("mc.lab_clock"))
     timedatectl = facts.section("cmd:timedatectl")
     if timedatectl is not None and timedatectl.rc == 0:
-        state = facts.timedatectl().get("NTPSynchronized", "(absent)")
-        found = ev(f"NTPSynchronized={state}", "timedatectl show", "NTPSynchronized=yes")
-        return verdict(state == "yes", [found], "the clock is not synchronised")
+        state = facts.timedatectl().get("NTPSynchronized")
+        shown = msg("key_eq", key="NTPSynchronized", value=state or msg("absent"))
+        found = ev(shown, "timedatectl show", "NTPSynchronized=yes")
+        return verdict(state == "yes", [found], msg("mc.not_synchronised"))
     chrony = facts.section("cmd:chrony_tracking")
     if chrony is not None and chrony.rc == 0:
-        leap = facts.chrony_tracking().get("leap_status", "(absent)")
-        found = ev(f"leap status {leap}", "chronyc tracking", "Normal")
-        return verdict(leap == "Normal", [found], "chronyd is not synchronised")
+        leap = facts.chrony_tracking().get("leap_status")
+        found = ev(msg("mc.leap", status=leap or msg("absent")), "chronyc tracking", "Normal")
+        return verdict(leap == "Normal", [found], msg("mc.chronyd_unsynchronised"))
     if chrony is not None and chrony.rc == 3:
-        found = ev("chronyd not running", "chronyc tracking", "a synchronised time daemon")
-        return verdict(False, [found], "chronyd is installed but not running")
+        seen = msg("svc.is_not_running", name="chronyd")
+        found = ev(seen, "chronyc tracking", msg("mc.synchronised_daemon"))
+        return verdict(False, [found], msg("mc.chronyd_stopped"))
     daemons = sorted({name for _, name, _ in facts.processes() if name in TIME_DAEMONS})
     if not daemons:
-        found = ev("no time daemon running", "ps", f"one of {', '.join(sorted(TIME_DAEMONS))}")
-        return verdict(False, [found], "nothing keeps the clock synchronised")
-    raise FactMissing("cmd:timedatectl", f"{daemons[0]} runs but cannot report its state here")
+        expected = msg("mw.one_of", names=sorted(TIME_DAEMONS))
+        found = ev(msg("mc.no_daemon"), "ps", expected)
+        return verdict(False, [found], msg("mc.nothing_synchronises"))
+    raise Unjudged("cmd:timedatectl", msg("mc.cannot_report", daemon=daemons[0]))
 
 
 TIME_DAEMONS = frozenset({"chronyd", "ntpd", "ntpsec", "systemd-timesyn", "openntpd"})

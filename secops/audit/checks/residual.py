@@ -21,6 +21,7 @@ from secops.audit.checks.base import (
     verdict,
 )
 from secops.audit.facts import Facts
+from secops.audit.messages import msg
 
 
 @evaluator
@@ -37,13 +38,13 @@ def core_dumps_disabled(facts: Facts, params: Params) -> Outcome:
         if lim.domain == "*" and lim.item == "core" and lim.kind in ("hard", "-")
     ]
     if not limits:
-        found = ev("(not set: unlimited hard limit)", "/etc/security/limits.conf", "* hard core 0")
-        return verdict(False, [found], "processes may dump memory to disk")
+        found = ev(msg("ri.unlimited"), "/etc/security/limits.conf", "* hard core 0")
+        return verdict(False, [found], msg("ri.dumps"))
     last = limits[-1]
     return verdict(
         as_int(last.value) == 0,
         [ev(f"* {last.kind} core {last.value}", last.source, "* hard core 0")],
-        "processes may dump memory to disk",
+        msg("ri.dumps"),
     )
 
 
@@ -51,10 +52,10 @@ def core_dumps_disabled(facts: Facts, params: Params) -> Outcome:
 def coredump_storage_none(facts: Facts, params: Params) -> Outcome:
     """systemd-coredump, when installed, stores nothing."""
     if not installed(facts, ["systemd-coredump"]):
-        return na("systemd-coredump is not installed: core limits and fs.suid_dumpable apply")
+        return na(msg("ri.no_coredump"))
     conf, where = facts.coredump_conf(), "/etc/systemd/coredump.conf"
     ok_store, store = judge_choice(
-        conf.get("Storage"), where, ["none"], "external", "systemd default"
+        conf.get("Storage"), where, ["none"], "external", msg("note.systemd")
     )
-    ok_size, size = judge_number(conf.get("ProcessSizeMax"), where, Range(0, 0), None, "")
-    return verdict(ok_store and ok_size, [store, size], "systemd-coredump keeps memory images")
+    ok_size, size = judge_number(conf.get("ProcessSizeMax"), where, Range(0, 0), None, None)
+    return verdict(ok_store and ok_size, [store, size], msg("ri.keeps_images"))

@@ -34,6 +34,7 @@ from secops.audit.checks.base import (
     verdict,
 )
 from secops.audit.facts import FactMissing, Facts, PamLine, Setting, SshdProbe
+from secops.audit.messages import Msg, Part, each, msg
 from secops.audit.pam_flow import can_succeed
 from secops.audit.reach import (
     EVERYWHERE,
@@ -154,8 +155,8 @@ def otp_required(facts: Facts, modules: set[str]) -> tuple[bool, list[PamLine], 
     stack = [line for line in facts.pam("sshd") if line.kind == "auth"]
     found = [line for line in stack if PurePosixPath(line.module).name in modules]
     if not found:
-        seen = ev("(none)", "/etc/pam.d/sshd", f"one of {', '.join(sorted(modules))}, required")
-        return False, [], [seen]
+        expected = msg("sa.one_of_required", modules=sorted(modules))
+        return False, [], [ev(msg("none_paren"), "/etc/pam.d/sshd", expected)]
     skippable = can_succeed(
         stack,
         lambda line: ("auth_err",) if PurePosixPath(line.module).name in modules else None,
@@ -163,11 +164,8 @@ def otp_required(facts: Facts, modules: set[str]) -> tuple[bool, list[PamLine], 
     shown = listing(
         [f"{line.control} {line.module} {' '.join(line.args)}".strip() for line in found]
     )
-    seen = ev(
-        f"{shown}: {'can be skipped' if skippable else 'required on every path'}",
-        found[0].source,
-        "the one-time code required: no path through the auth stack succeeds without it",
-    )
+    how = msg("sa.skippable") if skippable else msg("sa.every_path")
+    seen = ev(msg("sa.lines_how", lines=shown, how=how), found[0].source, msg("sa.otp_required"))
     return not skippable, found, [seen]
 
 
@@ -179,17 +177,20 @@ def enrolment(facts: Facts, lines: Sequence[PamLine]) -> tuple[bool, Evidence | 
     text = (facts.file(ENROLMENT_FILE) or "").strip()
     where = f"{nullok[0].source}, {ENROLMENT_FILE}"
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        seen = "nullok, no enrolment period declared" if not text else f"nullok, date {text[:20]!r}"
-        return False, ev(seen, where, "no nullok (or an enrolment period not yet over)")
+        seen = (
+            msg("sa.nullok_undeclared")
+            if not text
+            else msg("sa.nullok_date", date=f"'{text[:20]}'")
+        )
+        return False, ev(seen, where, msg("sa.no_nullok_or_period"))
     try:
         until = calendar.timegm(time.strptime(text, "%Y-%m-%d")) + 86400  # the whole day, UTC
     except ValueError:
-        return False, ev(f"nullok, date {text}", where, "a valid YYYY-MM-DD")
+        return False, ev(msg("sa.nullok_date", date=text), where, msg("sa.valid_date"))
     today = facts.now()
     if today >= until:
-        return False, ev(f"nullok after the enrolment period ({text})", where, "no nullok")
-    seen = f"nullok until {text}: users without a secret still log in with one factor"
-    return True, ev(seen, where, "enrolment period declared by the operator")
+        return False, ev(msg("sa.nullok_after", date=text), where, msg("sa.no_nullok"))
+    return True, ev(msg("sa.nullok_until", date=text), where, msg("sa.period_declared"))
 
 
 def kinds(methods: str, interactive: frozenset[str]) -> list[set[str]]:
@@ -247,32 +248,26 @@ def exceptions(facts: Facts, interactive: frozenset[str]) -> dict[str, str]:
 def mfa_outcome(facts: Facts, params: Params) -> Outcome:
     both = sshd_settings(facts)
     if both is None:
-        return na("sshd is not installed")
+        return na(msg("sshd_absent"))
     live, _ = both
     otp, lines, evidence = otp_required(facts, set(params["modules"]))
     usepam = live.get("usepam", Setting("yes", "sshd -T")).value.lower() == "yes"
     otp = otp and usepam
     interactive = interactive_kinds(facts, otp, usepam)
-    failures: list[str] = []
+    failures: list[Msg] = []
     ok_enrol, enrol_seen = enrolment(facts, lines)
     if enrol_seen is not None:
         evidence.append(enrol_seen)
     if not ok_enrol:
-        failures.append("nullok lets users without a one-time code in")
+        failures.append(msg("sa.nullok_lets_in"))
     methods = live.get("authenticationmethods", Setting("any", "sshd -T"))
-    evidence.append(
-        ev(
-            methods.value,
-            "sshd -T",
-            "every list: the one-time code and another factor",
-        )
-    )
+    evidence.append(ev(methods.value, "sshd -T", msg("sa.every_list_two")))
     if not two_factors(methods.value, interactive):
-        failures.append(f"sshd accepts one factor ({methods.value})")
+        failures.append(msg("sa.one_factor", methods=methods.value))
     allowed = exceptions(facts, interactive)
     declared = declared_networks(facts, params)
-    single: list[str] = []
-    excepted: list[str] = []
+    single: list[str | Msg] = []
+    excepted: list[str | Msg] = []
     for probe in facts.sshd_probes():
         if not admitted(facts, probe):
             continue
@@ -284,38 +279,29 @@ def mfa_outcome(facts: Facts, params: Params) -> Outcome:
             and bool(network(probe.address))
             and not ((network(probe.address) or NOWHERE) - declared)
         )
+        login = msg("sa.user_from", user=probe.user, address=probe.address, methods=found.value)
         if probe.user in allowed and inside and probe.address != OUTSIDE_PROBE:
-            excepted.append(f"{probe.user} from {probe.address}: {found.value}")
+            excepted.append(login)
         else:
-            single.append(f"{probe.user} from {probe.address}: {found.value}")
+            single.append(login)
     for line in allowed.values():
-        evidence.append(
-            ev(
-                line,
-                SSHD_CONFIG,
-                "the explicit exception: one named account, management sources only",
-            )
-        )
+        evidence.append(ev(line, SSHD_CONFIG, msg("sa.explicit_exception")))
     limit = int(params.get("max_exceptions", 1))
     if len(allowed) > limit:
-        failures.append(
-            f"{len(allowed)} accounts are exempt from the second factor (at most {limit})"
-        )
+        failures.append(msg("sa.too_many_exempt", count=len(allowed), limit=limit))
     if excepted:
-        evidence.append(
-            ev(listing(excepted), "sshd -T -C", "exception used from management sources only")
-        )
+        evidence.append(ev(listing(excepted), "sshd -T -C", msg("sa.exception_mgmt_only")))
     if single:
-        evidence.append(ev(listing(single), "sshd -T -C", "two factors for every admitted user"))
-        failures.append("some users log in with one factor")
+        evidence.append(ev(listing(single), "sshd -T -C", msg("sa.two_for_every_user")))
+        failures.append(msg("sa.some_one_factor"))
     evidence.append(
         ev(
-            "SSH key (publickey) + TOTP (RFC 6238, HMAC)" if otp else "SSH key only",
+            msg("sa.key_totp") if otp else msg("sa.key_only"),
             "sshd -T, /etc/pam.d/sshd",
-            "at least one cryptographic factor (the key)",
+            msg("sa.one_crypto_factor"),
         )
     )
-    return verdict(not failures, evidence, "; ".join(failures))
+    return verdict(not failures, evidence, each(failures))
 
 
 # -- 入侵防范 c and the host firewall ----------------------------------------------------------
@@ -338,25 +324,25 @@ def firewall(facts: Facts) -> Ruleset | None:
     return None if items is None else Ruleset(items)
 
 
-def input_chains(rules: Ruleset) -> str:
+def input_chains(rules: Ruleset) -> Part:
     shown = [
         f"{key[0]} {key[1]} {key[2]} policy {chain.get('policy', 'accept')}"
         for key, chain in rules.base_chains()
     ]
-    return listing(shown) or "no input chain"
+    return listing(shown) or msg("sa.no_input_chain")
 
 
-def shown(found: Addresses) -> str:
+def shown(found: Addresses) -> Part:
     """A set of sources for evidence: "every IPv6 address" rather than 128 prefixes."""
     if not found:
-        return "none"
+        return msg("none")
     if not (EVERYWHERE - LOOPBACK - found):
-        return "every address"
-    parts: list[str] = []
+        return msg("sa.every_address")
+    parts: list[str | Msg] = []
     for family, name in ((IPV4, "IPv4"), (IPV6, "IPv6")):
         mine = found & family
         if mine and not (family - LOOPBACK - mine):
-            parts.append(f"every {name} address")
+            parts.append(msg("sa.every_family", family=name))
         elif mine:
             parts += mine.networks()
     return listing(parts)
@@ -368,8 +354,12 @@ def sshd_admits(facts: Facts, live: dict[str, Setting]) -> tuple[Addresses, list
     outside = [p for p in probes if p.address == OUTSIDE_PROBE]
     let_in = [p.user for p in outside if admitted(facts, p)]
     if not outside or let_in:
-        seen = f"admits {listing(let_in)} from {OUTSIDE_PROBE}" if let_in else "not probed"
-        return EVERYWHERE, [ev(seen, "sshd -T -C", "no login from outside the management networks")]
+        seen = (
+            msg("sa.admits", users=listing(let_in), address=OUTSIDE_PROBE)
+            if let_in
+            else msg("sa.not_probed")
+        )
+        return EVERYWHERE, [ev(seen, "sshd -T -C", msg("sa.no_outside_login"))]
     allowed = EVERYWHERE
     lines: list[str] = []
     for criteria, setting in match_blocks(facts):
@@ -397,21 +387,21 @@ def sshd_admits(facts: Facts, live: dict[str, Setting]) -> tuple[Addresses, list
                 only = only | (h or NOWHERE)
             allowed = allowed & only
             lines.append(f"AllowUsers {users.value}")
-    seen = listing(lines) or "refuses the outside probe, by a rule not read as addresses"
-    return allowed, [ev(seen, SSHD_CONFIG, "logins only from the management networks")]
+    said = listing(lines) or msg("sa.refuses_probe")
+    return allowed, [ev(said, SSHD_CONFIG, msg("sa.mgmt_logins_only"))]
 
 
 def mgmt_outcome(facts: Facts, params: Params) -> Outcome:
     both = sshd_settings(facts)
     if both is None:
-        return na("sshd is not installed")
+        return na(msg("sshd_absent"))
     live, _ = both
     declared = declared_networks(facts, params)
     evidence = [
         ev(
-            listing(declared.networks()) if declared else "(none declared)",
-            f"{SOURCES_FILE}, check parameter networks",
-            "the management networks",
+            listing(declared.networks()) if declared else msg("sa.none_declared"),
+            msg("sa.sources_param", file=SOURCES_FILE),
+            msg("sa.mgmt_networks"),
         )
     ]
     rules = firewall(facts)
@@ -427,38 +417,34 @@ def mgmt_outcome(facts: Facts, params: Params) -> Outcome:
         for port in ports or [22]:
             reach = reach | (rules.accepted(Probe("tcp", port)) if rules else EVERYWHERE)
     reach = reach - LOOPBACK
-    where = "nft -j list ruleset" if rules else "nftables not installed"
-    evidence.append(ev(shown(reach), where, "sshd reachable from the management networks only"))
+    where: Part = "nft -j list ruleset" if rules else msg("sa.nft_absent")
+    evidence.append(ev(shown(reach), where, msg("sa.reachable_mgmt_only")))
     admits, seen = sshd_admits(facts, live)
     evidence += seen
     effective = reach & admits
     if declared is None:
-        return verdict(False, evidence, "no management network is declared to judge against")
+        return verdict(False, evidence, msg("sa.no_network_declared"))
     outside = effective - declared
-    evidence.append(
-        ev(shown(outside), "firewall and sshd together", "none outside the management networks")
-    )
-    return verdict(
-        not outside, evidence, "SSH logins are possible from outside the management networks"
-    )
+    evidence.append(ev(shown(outside), msg("sa.firewall_and_sshd"), msg("sa.none_outside")))
+    return verdict(not outside, evidence, msg("sa.outside_logins"))
 
 
 def firewall_outcome(facts: Facts, params: Params) -> Outcome:
     rules = firewall(facts)
     if rules is None:
-        seen = ev("nftables not installed", "nft", "an input chain that drops by default")
-        return verdict(False, [seen], "no host firewall")
-    evidence = [ev(input_chains(rules), "nft -j list ruleset", "input policy drop")]
+        seen = ev(msg("sa.nft_absent"), "nft", msg("sa.drop_by_default"))
+        return verdict(False, [seen], msg("sa.no_firewall"))
+    evidence = [ev(input_chains(rules), "nft -j list ruleset", msg("sa.input_drop"))]
     failures = []
     for proto in ("tcp", "udp"):
         open_ = rules.accepted(Probe(proto, None)) - LOOPBACK
         evidence.append(
             ev(
-                f"accepted from {shown(open_)}",
+                msg("sa.accepted_from", sources=shown(open_)),
                 "nft -j list ruleset",
-                f"{proto} to a port no rule names: dropped",
+                msg("sa.unnamed_port_dropped", proto=proto),
             )
         )
         if open_:
             failures.append(proto)
-    return verdict(not failures, evidence, f"the firewall accepts {'/'.join(failures)} to any port")
+    return verdict(not failures, evidence, msg("sa.accepts_any_port", protos="/".join(failures)))

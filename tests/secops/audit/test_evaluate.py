@@ -17,10 +17,12 @@ from secops.audit.evaluate import (
     run_check,
 )
 from secops.audit.facts import FactMissing, Facts
+from secops.audit.messages import msg
 from secops.audit.results import AuditRun, CheckResult, Evidence, Status
 from secops.catalog.model import Catalog, Check, Control, load_catalog
 
 SEEN = [Evidence("x", "test", "y")]
+WHY = msg("ac.cron_open")
 
 
 def control(cid: str, kind: str = "automated", levels: tuple[int, ...] = (2, 3)) -> Control:
@@ -58,7 +60,7 @@ def check(cid: str, controls: list[str], levels: tuple[int, ...] = (2, 3), **par
 
 def returning(status: str) -> Evaluator:
     def evaluate(facts: Facts, params: Mapping[str, Any]) -> Outcome:
-        return Outcome(status, list(SEEN), "why")  # type: ignore[arg-type]
+        return Outcome(status, list(SEEN), WHY)  # type: ignore[arg-type]
 
     return evaluate
 
@@ -82,6 +84,8 @@ def test_a_missing_fact_is_an_error_with_its_reason() -> None:
     result = run_check(check("one", ["ce.ia.a"]), Facts(), 2, {"one": missing})
     assert result.status == "error"
     assert result.message == "shadow:meta: needs root"
+    assert result.message_key == "check.fact_missing"
+    assert result.message_fields == {"section": "shadow:meta", "reason": msg("reason.needs_root")}
 
 
 def test_an_exception_is_an_internal_error_and_the_run_goes_on() -> None:
@@ -111,7 +115,8 @@ def test_the_evaluator_gets_the_parameters_of_the_level() -> None:
 
 def test_outcomes_carry_over_to_results() -> None:
     result = run_check(check("one", ["ce.ia.a"]), Facts(), 2, {"one": returning("fail")})
-    assert (result.status, result.evidence, result.message) == ("fail", SEEN, "why")
+    assert (result.status, result.evidence, result.message) == ("fail", SEEN, str(WHY))
+    assert (result.message_key, result.message_fields) == ("check.ac.cron_open", {})
 
 
 # -- verdicts and scores -----------------------------------------------------------------------
