@@ -1,9 +1,11 @@
 """What a report says, as plain data: one model behind the HTML, PDF, JSON and JUnit writers.
 
 :func:`build_view` joins an audit's results with the control catalog (titles, clauses,
-requirements, remediation) in one language. Every string that came from a host passes through
-:func:`clean` first, so no writer meets a lone surrogate; how control characters are shown is
-each writer's business (JSON keeps them, HTML and XML make them visible).
+requirements, remediation) in one language. What a check said (its message, the tool's words in
+its evidence) is said in that language too, from the message keys results.json keeps beside the
+English (older results without them show their English). Every string that came from a host
+passes through :func:`clean` first, so no writer meets a lone surrogate; how control characters
+are shown is each writer's business (JSON keeps them, HTML and XML make them visible).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from secops.audit.messages import Part, say
 from secops.audit.results import (
     STATUSES,
     VERDICTS,
     AuditRun,
     CheckResult,
+    Evidence,
     HostResult,
     describe_error,
 )
@@ -68,9 +72,13 @@ def _visible(ch: str) -> str:
 
 @dataclass
 class EvidenceView:
+    """One observation in the report's language; ``recorded`` is it as results.json keeps it
+    (English, with its message keys): what the JSON report gives other tools."""
+
     seen: str
     source: str
     expected: str
+    recorded: Evidence
 
 
 @dataclass
@@ -83,9 +91,13 @@ class CheckView:
     status_label: str
     severity: str
     evidence: list[EvidenceView]
-    message: str
+    message: str  # in the report's language
     remediation: str
     known: bool  # false when the loaded catalog has no such check
+    # the message as results.json keeps it (English, key, fields): for the JSON report
+    message_en: str = ""
+    message_key: str = ""
+    message_fields: dict[str, Part] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,7 +160,10 @@ class HostFinding:
 
     host: str
     evidence: list[EvidenceView]
-    message: str
+    message: str  # in the report's language
+    message_en: str = ""  # as results.json keeps it, with its key and fields
+    message_key: str = ""
+    message_fields: dict[str, Part] = field(default_factory=dict)
 
 
 @dataclass
@@ -378,6 +393,21 @@ def _partial_reason(check_id: str, check: Check | None, lang: Lang) -> PartialRe
     return PartialReason(clean(check_id), check.title.get(lang), why)
 
 
+def said(lang: Lang, text: str, key: str, fields: dict[str, Part]) -> str:
+    """What a check said, in ``lang`` when its message key was kept, else as it was kept."""
+    return clean(say(lang, key, fields, text) if key else text)
+
+
+def evidence_view(found: Evidence, lang: Lang) -> EvidenceView:
+    """One observation, the tool's words in ``lang`` and the host's as they were found."""
+    return EvidenceView(
+        said(lang, found.seen, found.seen_key, found.seen_fields),
+        said(lang, found.source, found.source_key, found.source_fields),
+        said(lang, found.expected, found.expected_key, found.expected_fields),
+        found,
+    )
+
+
 def _check_view(result: CheckResult, check: Check | None, lang: Lang) -> CheckView:
     return CheckView(
         id=clean(result.check_id),
@@ -385,12 +415,13 @@ def _check_view(result: CheckResult, check: Check | None, lang: Lang) -> CheckVi
         status=result.status,
         status_label=label(f"status.{result.status}", lang),
         severity=check.severity if check else "",
-        evidence=[
-            EvidenceView(clean(e.seen), clean(e.source), clean(e.expected)) for e in result.evidence
-        ],
-        message=clean(result.message),
+        evidence=[evidence_view(e, lang) for e in result.evidence],
+        message=said(lang, result.message, result.message_key, result.message_fields),
         remediation=check.remediation.get(lang) if check else "",
         known=check is not None,
+        message_en=clean(result.message),
+        message_key=result.message_key,
+        message_fields=result.message_fields,
     )
 
 
@@ -413,9 +444,16 @@ def _findings(run: AuditRun, catalog: Catalog, lang: Lang, status: str) -> list[
                     view.remediation,
                     [],
                 )
-            evidence = _check_view(result, check, lang).evidence
+            view = _check_view(result, check, lang)
             found[result.check_id].hosts.append(
-                HostFinding(clean(host.name), evidence, clean(result.message))
+                HostFinding(
+                    clean(host.name),
+                    view.evidence,
+                    view.message,
+                    view.message_en,
+                    view.message_key,
+                    view.message_fields,
+                )
             )
     order = {check_id: i for i, check_id in enumerate(catalog.checks)}
     severity = {"high": 0, "medium": 1, "low": 2}

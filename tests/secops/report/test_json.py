@@ -26,9 +26,10 @@ def test_results_enriched_with_the_catalog(run: AuditRun, catalog: Catalog) -> N
     assert db01["verdict"] == "noncompliant" and db01["label"] == "不符合"
     check = db01["checks"][0]
     assert check["id"] == "pass_max_days" and check["status_label"] == "未通过"
-    assert check["evidence"] == [
+    assert [{k: e[k] for k in ("seen", "source", "expected")} for e in check["evidence"]] == [
         {"seen": "99999", "source": "/etc/login.defs:165", "expected": "<= 90"}
     ]
+    assert check["evidence"][0]["seen_key"] == ""  # results of before message keys
     assert check["remediation"].startswith("在 /etc/login.defs 中设置 PASS_MAX_DAYS 90")
     failed = {f["id"]: f for f in data["failed"]}
     assert failed["faillock_deny"]["severity"] == "high"
