@@ -17,6 +17,7 @@ import compileall
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -74,6 +75,7 @@ def main() -> None:
                 timed(env, "assess", str(system), "-o", str(out), "--pdf", "--format", "json")[0]
             )
         result = json.loads((work / "out0" / "assessment.json").read_text())
+        pages = {lang: _pages(work / "pdf0" / f"report.{lang}.pdf") for lang in ("zh", "en")}
         verify = subprocess.run(
             [sys.executable, "-m", "secops", "report", "verify", str(work / "out0")],
             env=env, capture_output=True, check=False,
@@ -90,6 +92,7 @@ def main() -> None:
     print(f"        {len(result['items'])} items at level 3, {cells} item × object verdicts")
     print(f"conclusion {result['score']['conclusion']}, score {result['score']['overall']}")
     print(f"evidence verifies: {'yes' if verify.returncode == 0 else 'NO'}")
+    print(f"executive PDF pages: zh {pages['zh']}, en {pages['en']}  (target ≤ 10)")
     print(
         f"assess (HTML zh+en, gap lists):   median {statistics.median(plain):.2f} s,"
         f" min {min(plain):.2f} s  (target ≤ 10 s)"
@@ -98,6 +101,15 @@ def main() -> None:
         f"assess --pdf (+ executive PDFs):  median {statistics.median(with_pdf):.2f} s,"
         f" min {min(with_pdf):.2f} s"
     )
+
+
+def _pages(pdf: Path) -> str:
+    """Pages of a PDF, by poppler's pdfinfo (the PDF's objects are compressed)."""
+    if shutil.which("pdfinfo") is None:
+        return "? (pdfinfo not installed: apt-get install poppler-utils)"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False)
+    found = re.search(r"^Pages:\s+(\d+)", info.stdout, re.MULTILINE)
+    return found.group(1) if found else "?"
 
 
 def _system(work: Path, inventory: Path) -> Path:
