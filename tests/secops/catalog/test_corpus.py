@@ -193,6 +193,8 @@ def texts(catalog: Catalog) -> list[tuple[str, Localized]]:
         found += [(f"{c.id}.evidence", c.evidence)] if c.evidence else []
     for k in catalog.checks.values():
         found += [(f"{k.id}.title", k.title), (f"{k.id}.remediation", k.remediation)]
+        found += [(f"{k.id}.partial_evidence", k.partial_evidence)] if k.partial_evidence else []
+        found += [(f"{k.id}.fails_when", k.fails_when)] if k.fails_when else []
     return found
 
 
@@ -518,11 +520,26 @@ def test_chinese_texts_of_the_controls_use_full_width_punctuation() -> None:
     assert not bad
 
 
+def test_chinese_texts_of_the_checks_use_full_width_punctuation() -> None:
+    """Titles, remediation, fails_when and partial_evidence: a zh report prints them all; a
+    literal config value keeps its ASCII marks, quoted where it would touch the Chinese."""
+    checks = [(w, t) for w, t in texts(CATALOG) if w.rsplit(".", 1)[0] in CATALOG.checks]
+    fields = {w.rsplit(".", 1)[1] for w, _ in checks}
+    bad = [f"{w}: {HALF_WIDTH.findall(t.zh)}" for w, t in checks if HALF_WIDTH.search(t.zh)]
+    assert fields == {"title", "remediation", "partial_evidence", "fails_when"}
+    assert len(checks) >= 2 * len(CATALOG.checks)
+    assert not bad
+
+
 def test_the_punctuation_test_catches_half_width_marks() -> None:
     assert HALF_WIDTH.search("重要数据(鉴别数据)")
     assert HALF_WIDTH.search("第二级:安装")
     assert HALF_WIDTH.search("口令,令牌")
     assert not HALF_WIDTH.search("重要数据（鉴别数据）；SSH (OpenSSH 9), sshd_config")
+    assert HALF_WIDTH.search("设置 PASS_MAX_DAYS 90(仅对此后创建的账户生效)")
+    assert HALF_WIDTH.search("查找命令: find /etc")
+    assert not HALF_WIDTH.search("设置 deny = 5（第二级），publickey,keyboard-interactive")
+    assert not HALF_WIDTH.search("写入 'action(type=\"omfwd\")'，然后")
 
 
 def test_an_old_schema_control_gets_the_ways_its_scope_implies() -> None:
