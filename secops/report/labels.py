@@ -62,7 +62,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "figure.noncompliant": {"en": "Non-compliant items", "zh": "不符合项"},
     "figure.manual": {"en": "Items for the assessor", "zh": "待测评人员核查项"},
     "figure.of": {"en": "of {total}", "zh": "共 {total} 台"},
-    "figure.host_controls": {"en": "host × control", "zh": "主机 × 控制项"},  # noqa: RUF001
+    "figure.host_controls": {"en": "host × control", "zh": "主机 × 控制项"},
     "figure.controls": {"en": "controls", "zh": "个控制项"},
     "chart.verdicts": {"en": "Verdicts, all hosts", "zh": "核查结论分布（全部主机）"},
     "chart.statuses": {"en": "Check results, all hosts", "zh": "检查结果分布（全部主机）"},
