@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from secops.catalog.model import Catalog
 from secops.report.signing import SigningKey
 from tests.conftest import govsec
+from tests.language import cjk_nodes, english_lines, text_nodes, words_of
 from tests.secops.assess.conftest import write_audit, write_system
-from tests.secops.report.english import cjk_nodes, english_lines, text_nodes, words_of
 
 HOSTS = ["web-1", "db-1-host"]
 # product and format names the reports use as they are, like the host data around them

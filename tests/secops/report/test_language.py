@@ -25,8 +25,8 @@ from secops.report.html import render_html
 from secops.report.json_report import render_json
 from secops.report.junit import render_junit
 from secops.report.view import build_view
+from tests.language import cjk_nodes, english_lines, text_nodes, words_of
 from tests.secops.audit.test_checks import BASES, build_facts, case_files
-from tests.secops.report.english import cjk_nodes, english_lines, text_nodes, words_of
 
 LEVEL = 3
 
