@@ -90,7 +90,9 @@ def render_view(view: ReportView) -> str:
         verdict_colors=charts.VERDICT_COLORS,
         status_colors=charts.STATUS_COLORS,
         verdicts=VERDICTS,
-        statuses=STATUSES,
+        # checks are never "manual" today (manual items are controls, counted with the
+        # verdicts): a legend and columns of zeros beside "待人工核查 45" only mislead
+        statuses=tuple(s for s in STATUSES if s != "manual" or view.totals.statuses.get(s)),
         version=__version__,
         matrix_columns=MATRIX_COLUMNS,
     )

@@ -125,6 +125,22 @@ def test_manual_items_never_hidden(run: AuditRun, catalog: Catalog, lang: Lang) 
     assert "ce.au.a" in manual and manual["ce.au.a"].hosts == ["db01"]
 
 
+def test_no_column_of_manual_checks_beside_the_manual_controls(
+    run: AuditRun, catalog: Catalog
+) -> None:
+    """Manual items are controls (待人工核查 counts them); checks are never manual, so the
+    status legend and host table do not show a "Manual: 0" that contradicts that count."""
+    page = render_html(run, catalog, "zh")
+    assert all(c.status != "manual" for h in run.hosts for c in h.checks)
+    assert "待测评人员核查项" in page  # the manual controls are counted
+    # the status in the legend and the hosts' table (not the verdict 待人工核查, nor the kind)
+    status = re.compile(r'</span>人工核查: |<th class="num">人工核查</th>')
+    assert not status.search(page)
+    withmanual = copy.deepcopy(run)
+    withmanual.hosts[0].checks[0].status = "manual"
+    assert status.search(render_html(withmanual, catalog, "zh"))
+
+
 def test_unreachable_host_and_its_reason(run: AuditRun, catalog: Catalog) -> None:
     page = render_html(run, catalog, "en")
     assert "lab04" in page
