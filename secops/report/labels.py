@@ -72,8 +72,10 @@ LABELS: dict[str, dict[Lang, str]] = {
     "chart.unreachable": {"en": "not audited", "zh": "未核查"},
     "chart.no_score": {"en": "no score", "zh": "无得分"},
     "chart.bands": {
-        "en": "Bars: green ≥ 90, amber 70–89, red < 70.",  # noqa: RUF001 - a range
-        "zh": "颜色：绿色 ≥ 90，黄色 70–89，红色 < 70。",  # noqa: RUF001
+        "en": "Bars: green ≥ 90, amber 70–89, red < 70 — the share of passing checks, for "  # noqa: RUF001 - a range
+        "tracking hardening; not an MLPS assessment score or conclusion (govsec assess).",
+        "zh": "颜色：绿色 ≥ 90，黄色 70–89，红色 < 70。得分为检查项通过比例，用于跟踪加固进度，"  # noqa: RUF001
+        "并非等级测评得分或结论；系统的结论见系统合规核查报告。",
     },
     "col.host": {"en": "Host", "zh": "主机"},
     "col.address": {"en": "Address", "zh": "地址"},
