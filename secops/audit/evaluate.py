@@ -59,7 +59,10 @@ def run_check(
 
 
 def control_verdict(
-    control: Control, results: Iterable[CheckResult], partial: Collection[str] = ()
+    control: Control,
+    results: Iterable[CheckResult],
+    partial: Collection[str] = (),
+    essential: Collection[str] = (),
 ) -> Verdict:
     """The verdict of one control from the results of its checks at the level.
 
@@ -68,6 +71,8 @@ def control_verdict(
         results: its checks' results on the host.
         partial: ids of checks that are only partial evidence: when all applicable checks
             pass and one of these is among them, the verdict is ``partial``.
+        essential: ids of checks that carry a whole sub-requirement of this control: when one
+            of them fails or cannot be judged, the verdict is ``noncompliant``.
     """
     if control.kind == "manual":
         return "manual"
@@ -75,6 +80,8 @@ def control_verdict(
     if not applicable:
         return "na"
     passed = sum(r.status == "pass" for r in applicable)
+    if any(r.status in ("fail", "error") and r.check_id in essential for r in applicable):
+        return "noncompliant"
     if passed == len(applicable):
         return "partial" if capping(applicable, partial) else "compliant"
     return "noncompliant" if passed == 0 else "partial"
@@ -107,13 +114,22 @@ def evaluate_host(
 ) -> HostEvaluation:
     """Every check and control of ``catalog`` at ``level`` on the host described by ``facts``."""
     checks = [run_check(check, facts, level, evaluators) for check in catalog.checks_at(level)]
+    controls = judge_controls(catalog, level, checks)
+    return HostEvaluation(checks, controls, host_score(checks))
+
+
+def judge_controls(
+    catalog: Catalog, level: int, checks: Iterable[CheckResult]
+) -> list[ControlResult]:
+    """Every host control of ``catalog`` at ``level``, judged from the host's check results."""
     by_id = {result.check_id: result for result in checks}
     controls = []
     for control in catalog.controls_at(level, scope="host"):
         served = catalog.checks_of(control.id, level)
         mine = [by_id[c.id] for c in served]
         partial = {c.id for c in served if c.partial_evidence is not None}
-        verdict = control_verdict(control, mine, partial)
+        essential = {c.id for c in served if control.id in c.essential_for}
+        verdict = control_verdict(control, mine, partial, essential)
         reasons = capping(mine, partial) if verdict == "partial" else []
         controls.append(ControlResult(control.id, verdict, [r.check_id for r in mine], reasons))
-    return HostEvaluation(checks, controls, host_score(checks))
+    return controls

@@ -102,6 +102,9 @@ def check_section(catalog: Catalog, check: Check) -> list[str]:
     ]
     if check.partial_evidence is not None:
         lines.append(f"| partial evidence | {cell(check.partial_evidence.en)} |")
+    if check.essential_for:
+        essential = ", ".join(check.essential_for)
+        lines.append(f"| essential for | {essential}: failing it makes the control 不符合 |")
     return [*lines, ""]
 
 

@@ -203,6 +203,10 @@ class Check(BaseModel):
     # What makes the check fail, in a sentence (docs/checks.md); optional: without it the page
     # shows the evaluator's docstring.
     fails_when: Localized | None = None
+    # Controls for which this check is the core of a sub-requirement (no auditd: no audit at
+    # all; telnet offered: clear-text remote administration): when it fails or cannot be
+    # judged, the control is 不符合 (noncompliant) whatever its other checks say.
+    essential_for: list[str] = Field(default_factory=list)
 
     @field_validator("levels")
     @classmethod
@@ -210,6 +214,13 @@ class Check(BaseModel):
         if not set(value) <= set(LEVELS):
             raise ValueError("expected levels among 2 and 3")
         return value
+
+    @model_validator(mode="after")
+    def _essential(self) -> Check:
+        stray = sorted(set(self.essential_for) - set(self.controls))
+        if stray:
+            raise ValueError(f"essential_for: {', '.join(stray)} is not among its controls")
+        return self
 
     @model_validator(mode="after")
     def _kind_args(self) -> Check:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from secops.audit.evaluate import capping, control_verdict, host_score
-from secops.audit.results import AuditRun, CheckResult, ControlResult, HostResult
+from secops.audit.evaluate import host_score, judge_controls
+from secops.audit.results import AuditRun, CheckResult, HostResult
 from secops.catalog.model import Catalog, load_catalog
 from secops.report.bundle import BundleWriter
 from secops.report.evidence import sign_bundle, verdict_records
@@ -46,15 +46,7 @@ def host_result(
         CheckResult(c.id, statuses.get(c.id, "pass"))  # type: ignore[arg-type]
         for c in catalog.checks_at(level)
     ]
-    by_id = {r.check_id: r for r in checks}
-    controls = []
-    for control in catalog.controls_at(level, scope="host"):
-        served = catalog.checks_of(control.id, level)
-        mine = [by_id[c.id] for c in served]
-        partial = {c.id for c in served if c.partial_evidence is not None}
-        verdict = control_verdict(control, mine, partial)
-        reasons = capping(mine, partial) if verdict == "partial" else []
-        controls.append(ControlResult(control.id, verdict, [r.check_id for r in mine], reasons))
+    controls = judge_controls(catalog, level, checks)
     return HostResult(
         name, "10.0.0.1", True, score=host_score(checks), checks=checks, controls=controls
     )

@@ -303,3 +303,51 @@ def test_results_without_reasons_still_load() -> None:
     run = AuditRun.from_json(json.dumps(old))
     assert run.hosts[0].controls[0].reasons == []
     assert AuditRun.from_json(run.to_json()).hosts[0].controls[0].reasons == []
+
+
+@pytest.mark.parametrize(
+    ("statuses", "verdict"),
+    [
+        (("pass", "pass", "pass"), "compliant"),
+        (("fail", "pass", "pass"), "noncompliant"),  # the sub-requirement itself is missing
+        (("error", "pass", "pass"), "noncompliant"),  # and cannot be shown
+        (("pass", "fail", "pass"), "partial"),  # another check failing: partly met
+        (("na", "fail", "pass"), "partial"),  # the essential check does not apply here
+    ],
+)
+def test_an_essential_check_failing_makes_the_control_noncompliant(
+    statuses: tuple[Status, ...], verdict: str
+) -> None:
+    mine = [CheckResult(cid, s, SEEN) for cid, s in zip(("core", "b", "c"), statuses, strict=True)]
+    assert control_verdict(control("ce.au.a"), mine, (), {"core"}) == verdict
+
+
+def test_the_host_applies_essential_checks_per_control() -> None:
+    controls = [control("ce.au.a"), control("ce.ip.a")]
+    core = check("core", ["ce.au.a", "ce.ip.a"]).model_copy(update={"essential_for": ["ce.au.a"]})
+    checks = [core, check("other", ["ce.au.a", "ce.ip.a"])]
+    catalog = Catalog({c.id: c for c in controls}, {c.id: c for c in checks}, "test")
+    host = evaluate_host(
+        Facts(), catalog, 3, {"core": returning("fail"), "other": returning("pass")}
+    )
+    found = {c.control_id: c.verdict for c in host.controls}
+    assert found == {"ce.au.a": "noncompliant", "ce.ip.a": "partial"}
+
+
+def test_essential_for_names_only_the_checks_own_controls() -> None:
+    text = {"en": "text", "zh": "文本"}
+    entry = {
+        "id": "core", "title": text, "controls": ["ce.au.a"], "levels": [3], "severity": "low",
+        "remediation": text, "essential_for": ["ce.ia.a"],
+    }  # fmt: skip
+    with pytest.raises(ValueError, match=r"essential_for: ce\.ia\.a is not among its controls"):
+        Check.model_validate(entry)
+
+
+def test_the_real_catalog_marks_the_essential_checks() -> None:
+    catalog = load_catalog()
+    essential = {c.id: c.essential_for for c in catalog.checks.values() if c.essential_for}
+    assert essential["auditd_installed"] == ["ce.au.a"]
+    assert essential["mfa_enforced"] == ["ce.ia.d"]
+    assert essential["antimalware_present"] == ["ce.mw.a"]
+    assert {"telnet_server_absent", "accounts_no_empty_password"} <= set(essential)
