@@ -165,6 +165,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "{requirement}",
         "zh": "修正云上着陆区（infra/ 拓扑）后重新进行云上策略核查：{requirement}",
     },
+    "fix.alternative": {
+        "en": "The cloud does not offer the service: meet the requirement by other means "
+        "(a boundary device, a log platform, a key manager) and answer it in the questionnaire "
+        "with the evidence: {asked}",
+        "zh": "云平台不提供该服务：以其他手段（边界设备、日志平台、密钥管理系统等）落实该要求，"
+        "并在调查表中答复、附上证据：{asked}",
+    },
     "fix.questionnaire": {
         "en": "Put in place and document: {requirement} Evidence to provide: {asked}",
         "zh": "落实并形成记录：{requirement}应提供的证据：{asked}",

@@ -194,6 +194,9 @@ def _fix(cell: Cell, checks: dict[str, Any], item: ItemResult, lang: Lang) -> li
         return [checks[c].remediation.get(lang) for c in cell.failing if c in checks] or [
             alabel("fix.requirement", lang, requirement=item.control.requirement.get(lang))
         ]
+    if cell.way == "cloud" and cell.reason.key == "reason.cloud_unavailable":
+        asked = item.control.evidence or item.control.requirement
+        return [alabel("fix.alternative", lang, asked=asked.get(lang))]
     if cell.way == "cloud":
         return [alabel("fix.cloud", lang, requirement=item.control.requirement.get(lang))]
     asked = item.control.evidence or item.control.requirement
