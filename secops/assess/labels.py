@@ -66,6 +66,13 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "{path}: not an assessment.json of govsec assess: {problem}",
         "zh": "{path}：不是 govsec assess 生成的 assessment.json：{problem}",
     },
+    # the questionnaire still to fill (govsec assess --open-questions)
+    "q.blank_header": {
+        "en": "Items still open in this assessment: answer each, attach the evidence, and add "
+        "the entries to the system's questionnaire.",
+        "zh": "本次核查中尚待核查的要求项：逐项答复并附上证据后，将这些条目加入系统的调查表。",
+    },
+    "q.asked": {"en": "to attach: {asked}", "zh": "应提供：{asked}"},
     # operations evidence
     "ops.monitoring": {
         "en": "{alerts} Prometheus alert rules loaded; objects watched for being down: {watched}; "

@@ -21,6 +21,7 @@ attachments' SM3 and SHA-256 go into the assessment's signed evidence bundle.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -174,3 +175,37 @@ def _hashed(questionnaire: Path, number: int, attachment: Path) -> Attachment:
     return Attachment(
         str(attachment), hashlib.sha256(data).hexdigest(), digest("sm3", data), len(data)
     )
+
+
+def open_questions(items: list[tuple[str, str, str, list[str]]]) -> str:
+    """A questionnaire to fill: one entry per open item (id, title, what to attach, objects).
+
+    Written as YAML text with the title and the evidence asked for as comments, each answer
+    left for the assessor (``answer: ""`` fails to load until it is filled in).
+    """
+    lines = [f"# {alabel('q.blank_header')}", ""]
+    for item, title, asked, objects in items:
+        lines.append(f"# {item} {title}")
+        lines.extend(f"#   {part}" for part in _wrap(alabel("q.asked", asked=asked)))
+        lines.append(f"- item: {item}")
+        lines.append('  answer: ""  # compliant | partial | noncompliant | na')
+        if objects:
+            lines.append(f"  objects: [{', '.join(_quoted(o) for o in objects)}]")
+        lines.append("  # note: {zh: ..., en: ...}")
+        lines.append("  attachments: []")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _quoted(value: str) -> str:
+    """An object name as a YAML double-quoted scalar: names are data (``1001``, ``no``,
+    ``a: b`` would otherwise read as a number, a boolean, a mapping)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _wrap(text: str, width: int = 90) -> list[str]:
+    rows: list[str] = []
+    while len(text) > width:
+        rows.append(text[:width])
+        text = text[width:]
+    return [*rows, text]

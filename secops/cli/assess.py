@@ -68,6 +68,10 @@ register(
             "en": "Audit folders to use instead of those system.yaml names (repeatable).",
             "zh": "代替 system.yaml 中所列目录使用的核查结果目录（可重复）。",
         },
+        "assess.opt.open_questions": {
+            "en": "Write the questionnaire entries still to answer (open items) to this file.",
+            "zh": "将尚待答复的调查表条目（待核查项）写入此文件。",
+        },
         "assess.opt.format": {"en": "Output format.", "zh": "输出格式。"},
         "assess.key_created": {
             "en": "made the signing key {path} (SM2, fingerprint {fingerprint})",
@@ -113,6 +117,7 @@ _KEYS = typer.Option([], "--key", help=t("assess.opt.key"), show_default=False)
 _LANGS = typer.Option([], "--report-lang", help=t("assess.opt.lang"), metavar="|".join(LANGS))
 _FORMAT = typer.Option(Format.table, "--format", help=t("assess.opt.format"))
 _AUDITS = typer.Option([], "--audits", help=t("assess.opt.audits"), show_default=False)
+_OPEN = typer.Option(None, "--open-questions", help=t("assess.opt.open_questions"))
 
 
 def assess(
@@ -125,6 +130,7 @@ def assess(
     report_langs: list[str] = _LANGS,
     output_format: Format = _FORMAT,
     audits: list[Path] = _AUDITS,
+    open_questions: Path | None = _OPEN,
 ) -> None:
     """Assess the whole system from its system.yaml."""
     from secops.assess.labels import alabel
@@ -153,6 +159,22 @@ def assess(
     folder = output or data_dir() / "assessments" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     written = [write_assessment(assessment, folder, key)]
     written += write_reports(assessment, folder, langs, pdf)
+    if open_questions is not None:
+        from secops.assess.questionnaire import open_questions as blank
+        from secops.files import write_atomic
+
+        lang = current_lang()
+        asked = [
+            (
+                item.id,
+                item.control.title.get(lang),
+                (item.control.evidence or item.control.requirement).get(lang),
+                [c.target for c in item.cells if c.verdict == "open" and c.way == "questionnaire"],
+            )
+            for item in assessment.items
+        ]
+        write_atomic(open_questions, blank([entry for entry in asked if entry[3]]))
+        written.append(open_questions)
     lang = current_lang()
     score = assessment.score
     states = [r.state for r in assessment.high_risks]

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 
 from secops.catalog.model import Catalog
@@ -200,3 +201,33 @@ def test_the_executive_pdf_renders_chinese(
     for words in ("等保2.0系统合规核查报告", "备案号", "高风险判定", "测试系统"):
         assert words in text, words
     assert not (out / "report.en.pdf").exists()  # only the language asked for
+
+
+def test_the_open_questions_come_back_as_a_questionnaire_to_fill(
+    tmp_path: Path, catalog: Catalog, key: SigningKey, home: Path
+) -> None:
+    from secops.assess.questionnaire import QuestionnaireError, load_questionnaire
+
+    write_system(tmp_path, HOSTS)
+    write_audit(tmp_path / "audits" / "a1", catalog, {h: {} for h in HOSTS}, key)
+    blank = tmp_path / "open.yaml"
+    result = govsec(
+        "assess", str(tmp_path / "system.yaml"), "-o", str(tmp_path / "out"),
+        "--open-questions", str(blank), env={**os.environ, "GOVSEC_HOME": str(home)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    entries = yaml.safe_load(blank.read_text(encoding="utf-8"))
+    assessment = json.loads((tmp_path / "out" / "assessment.json").read_text(encoding="utf-8"))
+    opened = {
+        (i["id"], c["target"])
+        for i in assessment["items"]
+        for c in i["cells"]
+        if c["verdict"] == "open"
+    }
+    asked = {(e["item"], o) for e in entries for o in e["objects"]}
+    assert asked and asked <= opened
+    with pytest.raises(QuestionnaireError, match="answer"):  # unfilled: refused, named
+        load_questionnaire(blank, catalog)
+    filled = blank.read_text(encoding="utf-8").replace('answer: ""', "answer: noncompliant")
+    blank.write_text(filled, encoding="utf-8")
+    assert len(load_questionnaire(blank, catalog).answers) == len(entries)
