@@ -17,6 +17,7 @@ and prints their URLs; the end-to-end test drives :class:`LocalStack` directly.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import socket
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from monitors.webhook import private_dir
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE / "rules"
@@ -171,10 +174,19 @@ def launch_prometheus(
     )
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``path`` mode 0600 from its first byte (a password, a config naming one)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # a file that was there keeps its mode otherwise
+        handle.write(text)
+
+
 def _launch(name: str, argv: list[str], home: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     log = home / f"{name}.log"
-    with log.open("ab") as stderr:
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as stderr:
         process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
         )
@@ -235,13 +247,13 @@ class LocalStack:
         return f"http://{LOCAL}:{self.alertmanager_port}"
 
     def write_configs(self) -> tuple[Path, Path]:
-        self.home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)  # 0700: its files hold a password and the stores' data
         self.home = self.home.resolve()  # Alertmanager reads files relative to its config
         password = self.home / "webhook-password"
-        password.write_text(self.webhook_password or "unused")
-        password.chmod(0o600)
+        write_private(password, self.webhook_password or "unused")
         am = self.home / "alertmanager.yml"
-        am.write_text(
+        write_private(
+            am,
             yaml.safe_dump(
                 local_alertmanager_config(
                     f"http://{self.serve}/webhook/alertmanager",
@@ -251,14 +263,15 @@ class LocalStack:
                 ),
                 sort_keys=False,
                 allow_unicode=True,
-            )
+            ),
         )
         prom = self.home / "prometheus.yml"
-        prom.write_text(
+        write_private(
+            prom,
             yaml.safe_dump(
                 prometheus_config(self.serve, f"{LOCAL}:{self.alertmanager_port}"),
                 sort_keys=False,
-            )
+            ),
         )
         return am, prom
 

@@ -36,13 +36,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
-from urllib.parse import quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
 
 import apsw
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secops.errors import GovsecError
 from secops.files import read_secret
+from secops.i18n import Lang, register, t
 from secops.store.base import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 4 * 1024 * 1024
 """Bodies above this are refused (413): Alertmanager's largest groups fit well under it."""
+MAX_DEPTH = 32
+"""JSON nested deeper than this is refused (400) before it is parsed: Alertmanager's payload
+is 3 levels deep (payload, alerts, an alert's labels), and Python's parser recurses."""
 URL_ENV = "GOVSEC_DINGTALK_URL"
 SECRET_ENV = "GOVSEC_DINGTALK_SECRET"  # noqa: S105 - a variable's name
 DINGTALK_TEXT_LIMIT = 15_000
@@ -106,6 +110,19 @@ BUMP = (
     "INSERT INTO counters (name, value) VALUES (?, ?)"
     " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"
 )
+
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "webhook.not_utf8": {
+        "en": "the body is not JSON: not UTF-8 text ({problem})",
+        "zh": "请求体不是 JSON：不是 UTF-8 文本（{problem}）",
+    },
+    "webhook.too_deep": {
+        "en": "the JSON nests deeper than {limit} levels; refused before parsing",
+        "zh": "JSON 嵌套超过 {limit} 层，未解析即拒绝",
+    },
+}
+register(MESSAGES)
 
 
 class WebhookError(GovsecError):
@@ -553,12 +570,23 @@ def _pairs(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, int]]:
         yield str(name), int(value)
 
 
+def private_dir(path: Path) -> None:
+    """Make ``path`` and every missing folder above it mode 0700 (folders that exist are the
+    operator's and left as they are)."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)  # mkdir's mode goes through the umask
+
+
 def _private_file(path: Path) -> None:
-    """Make ``path``'s directory (0700) and the file itself (0600) before SQLite opens it;
-    SQLite gives its -wal and -shm files the database file's mode."""
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, mode=0o700)
-        path.parent.chmod(0o700)  # mkdir's mode goes through the umask
+    """Make ``path``'s missing folders (0700) and the file itself (0600) before SQLite opens
+    it; SQLite gives its -wal and -shm files the database file's mode."""
+    private_dir(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
@@ -639,16 +667,47 @@ def _where(error: ErrorDetails) -> str:
     return path or "body"
 
 
+# a JSON string, possessively: linear on any input, an unterminated one included
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects deeper than ``limit``.
+
+    Counted on the brackets outside strings, without parsing: ``json.loads`` recurses once
+    per level and fails with a RecursionError about a thousand levels down.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if len(brackets) <= limit:
+        return False
+    depth = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 def parse(body: bytes) -> tuple[PayloadIn, list[dict[str, Any]]]:
     """The payload in ``body`` and its alerts' raw JSON.
 
     Raises:
-        WebhookError: not JSON, or not an Alertmanager version 4 payload (the first bad field
-            named by its path).
+        WebhookError: not UTF-8, nested deeper than :data:`MAX_DEPTH`, not JSON, or not an
+            Alertmanager version 4 payload (the first bad field named by its path).
     """
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WebhookError(t("webhook.not_utf8", problem=exc.reason)) from None
+    if too_deep(text):
+        raise WebhookError(t("webhook.too_deep", limit=MAX_DEPTH))
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
         raise WebhookError(f"the body is not JSON: {exc}") from None
     try:
         payload = PayloadIn.model_validate(data)
@@ -830,15 +889,33 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 
 _TOKENS = re.compile(r"(access_token|sign)=[^&\s'\")]*")
+_SHORTEST_HIDDEN = 6  # a shorter "token" would blank ordinary words of a message
+_hidden_in_logs: set[str] = set()
+
+
+def secret_forms(value: str) -> set[str]:
+    """``value`` as it may be echoed back: as given, URL-decoded and URL-encoded."""
+    forms = {value, unquote(value), quote(value, safe=""), quote_plus(value)}
+    return {form for form in forms if len(form) >= _SHORTEST_HIDDEN}
+
+
+def hide(text: str, hidden: Iterable[str]) -> str:
+    """``text`` with each of ``hidden`` (longest first) and every ``access_token=`` or
+    ``sign=`` value replaced by ``***``."""
+    for value in sorted(hidden, key=len, reverse=True):
+        text = text.replace(value, "***")
+    return _TOKENS.sub(r"\1=***", text)
 
 
 class _HideTokens(logging.Filter):
-    """urllib3 logs each request's URL at debug level: the robot's token and sign go too."""
+    """urllib3 logs each request's URL at debug level: the robot's token and sign go too,
+    in the query-string form and bare."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "access_token=" in message or "sign=" in message:
-            record.msg, record.args = _TOKENS.sub(r"\1=***", message), ()
+        hidden = hide(message, _hidden_in_logs)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
         return True
 
 
@@ -893,13 +970,19 @@ class DingTalkForwarder:
         if ca_file is not None:
             options.update(cert_reqs="CERT_REQUIRED", ca_certs=str(ca_file))
         self._pool = urllib3.PoolManager(num_pools=1, **options)
+        # the token in every form a server may echo it: the query, each value of it bare
+        # (DingTalk's "token is not exist" answers, a proxy's error page), and the secret
+        self._hidden = {parts.query} if len(parts.query) >= _SHORTEST_HIDDEN else set()
+        for _, value in parse_qsl(parts.query, keep_blank_values=True):
+            self._hidden |= secret_forms(value)
+        if self.secret:
+            self._hidden |= secret_forms(self.secret)
+        _hidden_in_logs.update(self._hidden)
         _hide_tokens_in_urllib3_logs()
-        self._hidden = [s for s in (parts.query, self.secret) if s]
 
-    def _scrub(self, text: str) -> str:
-        for hidden in self._hidden:
-            text = text.replace(hidden, "***")
-        return _TOKENS.sub(r"\1=***", text)
+    def _scrub(self, text: str, *also: str) -> str:
+        extra = {form for value in also for form in secret_forms(value)}
+        return hide(text, self._hidden | extra)
 
     def signed_url(self, now_ms: int | None = None) -> str:
         """The URL to post to: with ``timestamp`` and ``sign`` when there is a secret."""
@@ -918,10 +1001,16 @@ class DingTalkForwarder:
         import urllib3
 
         body = json.dumps(dingtalk_message(alerts), ensure_ascii=False).encode()
+        stamp = int(time.time() * 1000)
+        sign = dingtalk_sign(self.secret, stamp) if self.secret else ""
+
+        def scrub(text: str) -> str:
+            return self._scrub(text, *([sign] if sign else []))
+
         try:
             response = self._pool.request(
                 "POST",
-                self.signed_url(),
+                self.signed_url(stamp),
                 body=body,
                 headers={"Content-Type": "application/json;charset=utf-8", "User-Agent": "govsec"},
                 timeout=self._timeout,
@@ -930,24 +1019,25 @@ class DingTalkForwarder:
             )
         except urllib3.exceptions.HTTPError as exc:
             raise ForwardError(
-                self._scrub(f"DingTalk at {self.shown_url} did not answer: {exc}")
+                scrub(f"DingTalk at {self.shown_url} did not answer: {exc}")
             ) from None
-        text = response.data[:500].decode("utf-8", "replace").strip()
+        # hidden before it is cut, so a token across the cut cannot leave half of itself
+        text = scrub(response.data[:65536].decode("utf-8", "replace").strip())[:500]
         if response.status != 200:
             raise ForwardError(
-                self._scrub(f"DingTalk at {self.shown_url} answered HTTP {response.status}: {text}")
+                scrub(f"DingTalk at {self.shown_url} answered HTTP {response.status}: {text}")
             )
         try:
             answer = json.loads(response.data)
             code = int(answer["errcode"])
         except (ValueError, TypeError, KeyError) as exc:
             raise ForwardError(
-                self._scrub(f"DingTalk at {self.shown_url} answered no errcode ({exc}): {text}")
+                scrub(f"DingTalk at {self.shown_url} answered no errcode ({exc}): {text}")
             ) from None
         if code != 0:
             hint = DINGTALK_HINTS.get(code)
             message = f"DingTalk refused the message: errcode {code} ({answer.get('errmsg', '')})"
-            raise ForwardError(self._scrub(message + (f"; {hint}" if hint else "")))
+            raise ForwardError(scrub(message + (f"; {hint}" if hint else "")))
 
 
 # -- settings ----------------------------------------------------------------------------------
