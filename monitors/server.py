@@ -27,15 +27,16 @@ import json
 import logging
 import socket
 import ssl
+import stat
 import threading
 import time
 from base64 import b64decode
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any, Literal
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 import bcrypt
 import yaml
@@ -44,6 +45,7 @@ from prometheus_client.registry import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secops.errors import GovsecError
+from secops.i18n import Lang, register, t
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -58,6 +60,53 @@ MAX_BODY = 4 * 1024 * 1024
 SOCKET_TIMEOUT = 30.0
 AUTH_CACHE = 256  # remembered (user, password) hashes; bcrypt costs ~50-200 ms a check
 SHARE_FOR = 1.0  # seconds a finished exposition is served to scrapes that arrive after it
+
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "serve.web_config.open": {
+        "en": "the web config {path} holds basic_auth_users but group or others may read it"
+        " (mode {mode})",
+        "zh": "Web 配置 {path} 含 basic_auth_users，但同组或其他用户可以读取（权限 {mode}）",
+    },
+    "serve.web_config.open.hint": {
+        "en": "its password hashes can be cracked offline: chmod 600 {path}",
+        "zh": "其中的口令哈希可被离线破解：chmod 600 {path}",
+    },
+    "serve.bad_host": {
+        "en": "Host {host!r} is not this server's address ({allowed}); refused",
+        "zh": "Host {host!r} 不是本服务的地址（{allowed}），已拒绝",
+    },
+    "serve.browser": {
+        "en": "the webhook takes no requests from a browser ({header} present); refused",
+        "zh": "webhook 不接受来自浏览器的请求（带有 {header}），已拒绝",
+    },
+    "serve.content_type": {
+        "en": "the webhook takes application/json only, not {content_type!r}",
+        "zh": "webhook 只接受 application/json，不接受 {content_type!r}",
+    },
+    "serve.refused": {
+        "en": "govsec serve refused {method} {path} from {client}: {reason}",
+        "zh": "govsec serve 拒绝了来自 {client} 的 {method} {path}：{reason}",
+    },
+}
+register(MESSAGES)
+
+SECURITY_HEADERS = (
+    # nothing govsec serves is a page: no script, frame, form or style may come from it
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+)
+"""Sent with every answer, errors of the HTTP layer included."""
+BROWSER_HEADERS = ("HTTP_ORIGIN", "HTTP_SEC_FETCH_SITE", "HTTP_SEC_FETCH_MODE", "HTTP_COOKIE")
+"""Alertmanager sends none of these; a browser sends Origin with every cross-site POST."""
+JSON_TYPE = "application/json"
 
 
 class ServeError(GovsecError):
@@ -133,9 +182,11 @@ def load_web_config(path: Path) -> WebConfig:
     """Read and check a web config file; relative paths in it are relative to the file.
 
     Raises:
-        ServeError: the file cannot be read or does not match the format (names the field).
+        ServeError: the file cannot be read, does not match the format (names the field), or
+            holds basic_auth_users while group or others may read it.
     """
     try:
+        mode = stat.S_IMODE(path.stat().st_mode)
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ServeError(f"cannot read the web config {path}: {exc}") from None
@@ -155,6 +206,12 @@ def load_web_config(path: Path) -> WebConfig:
                 hint="make one with: htpasswd -nBC 10 '' | tr -d ':\\n' (never the password"
                 " itself)",
             )
+    if config.basic_auth_users and mode & 0o077:
+        # as Alertmanager's credentials file: a bcrypt hash is a password, offline
+        raise ServeError(
+            t("serve.web_config.open", path=path, mode=f"{mode:04o}"),
+            hint=t("serve.web_config.open.hint", path=path),
+        )
     tls = config.tls_server_config
     if tls is not None:
         base = path.parent
@@ -278,6 +335,11 @@ def make_app(
                 return _answer(start_response, 404, {"error": "no webhook receiver here"})
             if method != "POST":
                 return _answer(start_response, 405, {"error": f"POST {WEBHOOK_PATH}"})
+            refused = _not_from_alertmanager(environ)
+            if refused is not None:
+                status, reason = refused
+                _log_refusal(environ, reason)
+                return _answer(start_response, status, {"error": reason})
             body = _body(environ)
             if body is None:
                 return _answer(start_response, 413, {"error": f"body over {MAX_BODY} bytes"})
@@ -286,6 +348,131 @@ def make_app(
         return _answer(start_response, 404, {"error": f"no such path: {path[:200]}"})
 
     return app
+
+
+def _not_from_alertmanager(environ: WSGIEnvironment) -> tuple[int, str] | None:
+    """Why a webhook request is not Alertmanager's (status, reason), or None when it may be.
+
+    A page on another site can make the operator's browser POST here (a form, or fetch with
+    ``mode: "no-cors"``) but it cannot send ``Content-Type: application/json`` without a CORS
+    preflight, which is never answered, and it cannot leave out ``Origin``.
+    """
+    for name in BROWSER_HEADERS:
+        if environ.get(name) is not None:
+            header = name.removeprefix("HTTP_").replace("_", "-").title()
+            return 403, t("serve.browser", header=header)
+    content_type = str(environ.get("CONTENT_TYPE") or "")
+    if content_type.partition(";")[0].strip().lower() != JSON_TYPE:
+        return 415, t("serve.content_type", content_type=content_type[:100])
+    return None
+
+
+def _log_refusal(environ: WSGIEnvironment, reason: str) -> None:
+    """One line per refused request, no traceback."""
+    log.warning(
+        "%s",
+        t(
+            "serve.refused",
+            method=str(environ.get("REQUEST_METHOD", ""))[:10],
+            path=str(environ.get("PATH_INFO", ""))[:200],
+            client=environ.get("REMOTE_ADDR", "?"),
+            reason=reason,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class HostCheck:
+    """The ``Host`` values this server answers to: a defence against DNS rebinding.
+
+    A page whose name is made to resolve to this address is same-origin with it in the
+    browser, but its requests still say ``Host: <that name>``. Accepted: the listen address
+    itself; with a loopback address, also ``localhost``, ``127.0.0.1`` and ``[::1]``; with a
+    wildcard address (0.0.0.0, ::), any IP address (a rebinding needs a name); and the
+    names given with ``--allowed-host``. The port must be the one listened on.
+    """
+
+    port: int
+    hosts: frozenset[str]
+    any_address: bool = False
+
+    @classmethod
+    def for_listen(cls, host: str, port: int, names: Sequence[str] = ()) -> HostCheck:
+        """The check for a server listening on ``host:port``, plus the extra ``names``."""
+        hosts = {_bare(host)}
+        if is_loopback(host):
+            hosts |= {"localhost", "127.0.0.1", "::1"}
+        hosts |= {_bare(name) for name in names}
+        wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - compared, not bound
+        return cls(port, frozenset(hosts), any_address=wildcard)
+
+    def allows(self, header: str | None) -> bool:
+        """Whether a request's ``Host`` header names this server."""
+        if not header:
+            return False
+        host, port = _split_host(header.strip().lower())
+        if port is None:
+            port = 80 if self.port == 80 else (443 if self.port == 443 else None)
+        if port != self.port:
+            return False
+        if host in self.hosts:
+            return True
+        if self.any_address:
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                return False
+            return True
+        return False
+
+    def describe(self) -> str:
+        """The accepted values, for a refusal's message."""
+        shown = sorted(f"[{h}]:{self.port}" if ":" in h else f"{h}:{self.port}" for h in self.hosts)
+        if self.any_address:
+            shown.append(f"<any IP>:{self.port}")
+        return ", ".join(shown)
+
+
+def _bare(host: str) -> str:
+    """A host name or address as compared: lower case, no brackets, no trailing dot."""
+    return host.strip().lower().strip("[]").rstrip(".")
+
+
+def _split_host(value: str) -> tuple[str, int | None]:
+    """``host[:port]`` or ``[v6][:port]`` as (host, port); port None when absent or bad."""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port_text = rest.removeprefix(":") if rest.startswith(":") else ""
+    elif value.count(":") == 1:
+        host, _, port_text = value.partition(":")
+    else:
+        host, port_text = value, ""
+    if not port_text:
+        return _bare(host), None
+    if not port_text.isdigit():
+        return _bare(host), -1
+    return _bare(host), int(port_text)
+
+
+def guarded(app: Handler, hosts: HostCheck) -> Handler:
+    """``app`` answering only to ``hosts``, with :data:`SECURITY_HEADERS` on every answer."""
+
+    def guard(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def with_headers(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            present = {name.lower() for name, _ in headers}
+            extra = [(n, v) for n, v in SECURITY_HEADERS if n.lower() not in present]
+            return start_response(status, [*headers, *extra], exc_info)
+
+        host = environ.get("HTTP_HOST")
+        if not hosts.allows(host):
+            reason = t("serve.bad_host", host=str(host)[:100], allowed=hosts.describe())
+            _log_refusal(environ, reason)
+            return _answer(with_headers, 421, {"error": reason})
+        return app(environ, with_headers)
+
+    return guard
 
 
 def _body(environ: WSGIEnvironment) -> bytes | None:
@@ -306,7 +493,10 @@ STATUS_TEXT = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    403: "Forbidden",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    421: "Misdirected Request",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -333,13 +523,59 @@ def _answer(
 # -- the server --------------------------------------------------------------------------------
 
 
+class _Handler(ServerHandler):
+    """wsgiref's handler without its ``Server: WSGIServer/0.2 CPython/3.x`` banner."""
+
+    server_software = ""
+
+
 class _Quiet(WSGIRequestHandler):
-    """No access log on stderr (a scrape every 15 s would flood it); errors go to logging."""
+    """No access log on stderr (a scrape every 15 s would flood it); errors go to logging.
+
+    No ``Server`` banner, and the HTTP layer's own errors (a bad request line, a line too
+    long) carry :data:`SECURITY_HEADERS` like every other answer.
+    """
 
     timeout = SOCKET_TIMEOUT
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("govsec serve: %s " + format, self.address_string(), *args)
+
+    def handle(self) -> None:
+        # WSGIRequestHandler.handle, with a handler that announces nothing
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline, self.request_version, self.command = "", "", ""
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        handler = _Handler(
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]  # as WSGIRequestHandler.handle passes it
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=False,
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref logs through it
+        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        self.close_connection = True
+        text = STATUS_TEXT.get(code) or self.responses.get(code, ("Error",))[0]
+        data = json.dumps({"error": message or text}).encode()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response_only(code, text)
+        for name, value in (
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Length", str(len(data))),
+            ("Connection", "close"),
+            *SECURITY_HEADERS,
+        ):
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(data)
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -370,8 +606,19 @@ class _Server6(_Server):
 class Server:
     """govsec serve's HTTP(S) server on one address, in a thread of its own or the caller's."""
 
-    def __init__(self, host: str, port: int, app: Handler, tls: ssl.SSLContext | None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: Handler,
+        tls: ssl.SSLContext | None,
+        *,
+        allowed_hosts: Sequence[str] = (),
+    ) -> None:
         """Bind ``host:port`` (port 0: any free one, see :attr:`port`).
+
+        Every answer carries :data:`SECURITY_HEADERS`; a request whose ``Host`` is not this
+        server's (:class:`HostCheck`, plus ``allowed_hosts``) is refused with 421.
 
         Raises:
             ServeError: the address cannot be bound.
@@ -387,6 +634,8 @@ class Server:
         self.httpd.tls = tls
         self.host = host
         self.port = int(self.httpd.server_address[1])
+        self.hosts = HostCheck.for_listen(host, self.port, allowed_hosts)
+        self.httpd.set_app(guarded(app, self.hosts))
         self.scheme = "https" if tls is not None else "http"
         self._thread: threading.Thread | None = None
 

@@ -6,6 +6,7 @@ import os
 import signal
 import ssl
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,34 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         " (docs/monitoring.md), or listen on 127.0.0.1",
         "zh": "使用 --web-config 指定含 basic_auth_users 和/或 tls_server_config 的配置"
         "（见 docs/monitoring.md），或监听 127.0.0.1",
+    },
+    "serve.allowed_host": {
+        "en": "Another name clients reach this server by (its Host header): a DNS name in"
+        " Alertmanager's or Prometheus' URL. Repeatable.",
+        "zh": "客户端访问本服务时使用的其他名称（Host 头），如 Alertmanager 或 Prometheus"
+        " 配置的 URL 中的域名。可重复指定。",
+    },
+    "serve.insecure": {
+        "en": "Allow basic auth over plain HTTP on an address other machines reach (passwords"
+        " cross the network in clear).",
+        "zh": "允许在其他机器可访问的地址上通过明文 HTTP 使用基本认证（口令以明文在网络上传输）。",
+    },
+    "serve.plain_auth": {
+        "en": "refusing basic auth over plain HTTP on {host}, which other machines reach:"
+        " every request would carry its password in clear",
+        "zh": "拒绝在其他机器可访问的地址 {host} 上通过明文 HTTP 使用基本认证："
+        "每个请求都会以明文携带口令",
+    },
+    "serve.plain_auth.hint": {
+        "en": "add tls_server_config to the web config (docs/monitoring.md), listen on"
+        " 127.0.0.1, or accept the risk with --insecure",
+        "zh": "请在 Web 配置中加入 tls_server_config（见 docs/monitoring.md），"
+        "或监听 127.0.0.1，或使用 --insecure 承担该风险",
+    },
+    "serve.plain_auth.warning": {
+        "en": "warning: basic auth over plain HTTP on {host} (--insecure): passwords cross"
+        " the network in clear",
+        "zh": "警告：在 {host} 上通过明文 HTTP 使用基本认证（--insecure），口令以明文在网络上传输",
     },
     "metrics.help": {
         "en": "Print govsec's metrics, or write them as a node_exporter textfile.",
@@ -128,6 +157,10 @@ def register_commands(app: typer.Typer) -> None:
     listen_opt = typer.Option(None, "--listen", help=t("serve.listen"), metavar="HOST:PORT")
     web_config_opt = typer.Option(None, "--web-config", help=t("serve.web_config"))
     textfile_opt = typer.Option(None, "--textfile", help=t("metrics.textfile"))
+    allowed_host_opt = typer.Option(
+        None, "--allowed-host", help=t("serve.allowed_host"), metavar="NAME[:PORT]"
+    )
+    insecure_opt = typer.Option(False, "--insecure", help=t("serve.insecure"))
 
     @app.command("serve", help=t("serve.help"))
     def serve_command(
@@ -137,8 +170,19 @@ def register_commands(app: typer.Typer) -> None:
         audits: Path | None = audits_opt,
         notifications: Path | None = notifications_opt,
         quiet: bool = typer.Option(False, "--quiet", "-q"),
+        allowed_host: list[str] | None = allowed_host_opt,
+        insecure: bool = insecure_opt,
     ) -> None:
-        serve(listen, web_config, store, audits, notifications, quiet)
+        serve(
+            listen,
+            web_config,
+            store,
+            audits,
+            notifications,
+            quiet,
+            allowed_hosts=allowed_host or [],
+            insecure=insecure,
+        )
 
     @app.command("metrics", help=t("metrics.help"))
     def metrics_command(
@@ -157,8 +201,15 @@ def serve(
     audits: Path | None,
     notifications: Path | None,
     quiet: bool,
+    *,
+    allowed_hosts: Sequence[str] = (),
+    insecure: bool = False,
 ) -> None:
-    """Serve /metrics and the Alertmanager webhook until SIGTERM or SIGINT."""
+    """Serve /metrics and the Alertmanager webhook until SIGTERM or SIGINT.
+
+    Off loopback it needs basic auth or verified client certificates, and basic auth needs
+    TLS there unless ``insecure`` (then it warns at every start).
+    """
     from prometheus_client.registry import CollectorRegistry
 
     from monitors.collectors import GovsecCollector
@@ -174,6 +225,10 @@ def serve(
     client_certs = tls is not None and tls.verify_mode == ssl.CERT_REQUIRED
     if not is_loopback(host) and auth is None and not client_certs:
         raise ServeCliError(t("serve.exposed", host=host), t("serve.exposed.hint"))
+    if not is_loopback(host) and auth is not None and tls is None:
+        if not insecure:
+            raise ServeCliError(t("serve.plain_auth", host=host), t("serve.plain_auth.hint"))
+        err.print(escape(t("serve.plain_auth.warning", host=host)))
     forwarder = load_dingtalk(
         os.environ,
         DingTalkSettings(
@@ -187,7 +242,8 @@ def serve(
         registry = CollectorRegistry()
         registry.register(GovsecCollector(sources(store, audits, settings, store_of_notifications)))
         receiver = WebhookReceiver(store_of_notifications, [forwarder] if forwarder else [])
-        server = Server(host, port, make_app(registry, receiver, auth=auth), tls)
+        app = make_app(registry, receiver, auth=auth)
+        server = Server(host, port, app, tls, allowed_hosts=allowed_hosts)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -193,7 +193,8 @@ def test_the_webhook_route_records_and_refuses_what_it_should(server: Server) ->
     # an oversize body is refused on its Content-Length, before a byte of it is read
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
         raw.sendall(
-            b"POST /webhook/alertmanager HTTP/1.1\r\nHost: x\r\n"
+            f"POST /webhook/alertmanager HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode()
+            + b"Content-Type: application/json\r\n"
             + f"Content-Length: {MAX_BODY + 1}\r\n\r\n".encode()
         )
         assert raw.recv(100).startswith(b"HTTP/1.0 413")
@@ -210,6 +211,7 @@ def home(path: Path) -> dict[str, str]:
 def web_config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "web.yml"
     path.write_text(text)
+    path.chmod(0o600)  # it may hold password hashes: a looser file is refused
     return path
 
 
