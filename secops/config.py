@@ -9,7 +9,8 @@ variable) and field.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from secops.errors import GovsecError
-from secops.i18n import Lang, parse_lang, t
+from secops.i18n import Lang, parse_lang, register, t
 
 if TYPE_CHECKING:  # pydantic's models cost ~80 ms to import: only commands that need them
     from secops.settings import Settings
@@ -25,6 +26,29 @@ if TYPE_CHECKING:  # pydantic's models cost ~80 ms to import: only commands that
 
 class ConfigError(GovsecError):
     """A setting that is not what govsec expects."""
+
+
+register(
+    {
+        "config.secret_open": {
+            "en": "{file} holds a secret ({field}) and is open to group or others (mode {mode})",
+            "zh": "{file} 含有机密信息（{field}），但组用户或其他用户可以访问（权限 {mode}）",
+        },
+        "config.secret_open.hint": {
+            "en": "chmod 600 {file}, or move the secret into the environment or a 0600 file"
+            " (docs/configuration.md)",
+            "zh": "请执行 chmod 600 {file}，或将机密信息移至环境变量或权限为 0600 的文件"
+            "（见 docs/configuration.md）",
+        },
+        "config.bad_group_read": {
+            "en": "{source}: files.group_read: expected true or false, got {value!r}",
+            "zh": "{source}：files.group_read：应为 true 或 false，实际为 {value!r}",
+        },
+    }
+)
+
+# a key whose name says it holds a secret, whatever section it is in
+SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey")
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -54,6 +78,7 @@ ENV_SETTINGS: dict[str, tuple[str, ...]] = {
     "GOVSEC_STORE": ("siem", "store"),
     "GOVSEC_SERVE_LISTEN": ("serve", "listen"),
     "GOVSEC_WEB_CONFIG": ("serve", "web_config"),
+    "GOVSEC_GROUP_READ": ("files", "group_read"),
 }
 
 
@@ -141,6 +166,31 @@ def configured_lang(
     return None
 
 
+def configured_group_read(
+    environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> bool:
+    """``files.group_read`` from ``GOVSEC_GROUP_READ`` or govsec.yaml, read without the full
+    settings (the CLI settles it before any command writes)."""
+    env = os.environ if environ is None else environ
+    if env.get("GOVSEC_GROUP_READ"):
+        return _flag("GOVSEC_GROUP_READ", env["GOVSEC_GROUP_READ"])
+    path = config_file(env, cwd)
+    files = {} if path is None else _read_yaml(path).get("files")
+    value = files.get("group_read") if isinstance(files, dict) else None
+    return False if value is None else _flag(str(path), value)
+
+
+def _flag(source: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(t("config.bad_group_read", source=source, value=value))
+
+
 def _file_lang(env: Mapping[str, str], cwd: Path | None) -> list[tuple[str, object]]:
     path = config_file(env, cwd)
     return [] if path is None else [(str(path), _read_yaml(path).get("lang"))]
@@ -155,7 +205,50 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(loaded, dict):
         raise ConfigError(t("config.bad_yaml", file=path, problem="expected a mapping at the top"))
+    _refuse_open_secret(path, loaded)
     return loaded
+
+
+def _refuse_open_secret(path: Path, loaded: dict[str, Any]) -> None:
+    """A settings file holding a secret must be the owner's alone, as the auth files are."""
+    field = next(_secrets(loaded, ()), None)
+    if field is None:
+        return
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as exc:
+        raise ConfigError(t("config.bad_yaml", file=path, problem=exc)) from exc
+    if mode & 0o077:
+        raise ConfigError(
+            t("config.secret_open", file=path, field=field, mode=f"{mode:04o}"),
+            hint=t("config.secret_open.hint", file=path),
+        )
+
+
+def _secrets(node: object, where: tuple[str, ...]) -> Iterator[str]:
+    """The dotted names of the values in ``node`` that hold a secret: a URL with a user or
+    password in it, or a key named like a password, token or API key."""
+    from urllib.parse import urlsplit
+
+    if isinstance(node, dict):
+        for key, value in node.items():
+            name = str(key)
+            named = any(w in name.lower() for w in SECRET_WORDS) and not name.endswith("_file")
+            if named and value not in (None, ""):
+                yield ".".join((*where, name))
+            else:
+                yield from _secrets(value, (*where, name))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _secrets(value, (*where, str(index)))
+    elif isinstance(node, str) and "://" in node:
+        try:
+            parts = urlsplit(node.strip())
+        except ValueError:
+            return
+        query = parts.query.lower()
+        if parts.username or parts.password or any(w in query for w in SECRET_WORDS):
+            yield ".".join(where)
 
 
 def _put(target: dict[str, Any], keys: tuple[str, ...], value: Any, source: str) -> None:

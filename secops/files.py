@@ -1,29 +1,123 @@
-"""Files govsec writes whole (never half) and secret files it reads (never open to others)."""
+"""Files govsec writes whole (never half) and secret files it reads (never open to others).
+
+One permission rule for everything govsec writes under its data dir or an output folder
+(stores, results, reports, evidence, spool, quarantine, keys, status files): files 0600 and
+folders 0700, or 0640/0750 when ``files.group_read`` lets a SOC group read them
+(docs/configuration.md, "Permissions").
+"""
 
 from __future__ import annotations
 
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from secops.errors import GovsecError
 
+_group_read = False
 
-def write_atomic(path: Path, text: str, *, mode: int = 0o644, sync: bool = True) -> None:
+
+def set_group_read(enabled: bool) -> None:
+    """Let the group of govsec's files read them (``files.group_read``), or not (default)."""
+    global _group_read  # one process-wide rule, settled once by the CLI
+    _group_read = enabled
+
+
+def file_mode() -> int:
+    """The mode of a file govsec writes: 0600, or 0640 with ``files.group_read``."""
+    return 0o640 if _group_read else 0o600
+
+
+def dir_mode() -> int:
+    """The mode of a folder govsec makes: 0700, or 0750 with ``files.group_read``."""
+    return 0o750 if _group_read else 0o700
+
+
+def private_umask() -> int:
+    """The umask that gives what :func:`file_mode` and :func:`dir_mode` say, at most."""
+    return 0o027 if _group_read else 0o077
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Everything created inside (by govsec or a library it calls) is private: the umask."""
+    before = os.umask(private_umask())
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` and every missing parent with :func:`dir_mode`; return ``path``.
+
+    A folder that exists already is left as it is: it may be /tmp or the user's own choice.
+
+    Raises:
+        OSError: a folder cannot be made.
+    """
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=dir_mode())
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue
+        folder.chmod(dir_mode())  # mkdir's mode passes through the umask; this does not
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty with :func:`file_mode` when it is missing (its folder with
+    :func:`private_dir`), so a library that opens it later (SQLite) keeps that mode.
+
+    Raises:
+        OSError: the file cannot be created.
+    """
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, file_mode())
+    except FileExistsError:
+        return path
+    try:
+        os.fchmod(fd, file_mode())
+    finally:
+        os.close(fd)
+    return path
+
+
+def make_private(path: Path) -> Path:
+    """Give a file another library wrote (a spreadsheet, a PDF) :func:`file_mode`.
+
+    Raises:
+        OSError: the mode cannot be changed.
+    """
+    path.chmod(file_mode())
+    return path
+
+
+def write_atomic(path: Path, text: str, *, mode: int | None = None, sync: bool = True) -> None:
     """Replace ``path`` with ``text``: a temporary file beside it, then one rename.
 
     Args:
-        path: the file; its folder is created (mode 0700) when missing.
+        path: the file; its missing folders are made with :func:`private_dir`.
         text: the whole new content (UTF-8).
-        mode: the new file's permissions.
+        mode: the new file's permissions; default :func:`file_mode` (0600).
         sync: fsync before the rename, so a power cut leaves the old or the new file, not an
             empty one (state others rely on); off for files rewritten every few seconds.
 
     Raises:
         OSError: the folder or the file cannot be written; the old file is left as it was.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
     try:
@@ -32,7 +126,7 @@ def write_atomic(path: Path, text: str, *, mode: int = 0o644, sync: bool = True)
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        temporary.chmod(mode)
+        temporary.chmod(file_mode() if mode is None else mode)
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -111,6 +111,17 @@ class ServeSettings(BaseModel):
     )
 
 
+class FilesSettings(BaseModel):
+    """``files:`` in govsec.yaml: the modes of what govsec writes (docs/configuration.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_read: bool = Field(
+        default=False,
+        description="files 0640 and folders 0750 instead of 0600/0700, for a SOC group",
+    )
+
+
 class Settings(BaseModel):
     """Everything govsec.yaml can set."""
 
@@ -121,3 +132,4 @@ class Settings(BaseModel):
     siem: SiemSettings = Field(default_factory=SiemSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    files: FilesSettings = Field(default_factory=FilesSettings)

@@ -46,7 +46,7 @@ from secops.assess.sources import (
 )
 from secops.assess.system import System, load_system
 from secops.catalog.model import Catalog, Localized, load_catalog
-from secops.files import write_atomic
+from secops.files import private_dir, write_atomic
 from secops.report.bundle import BUNDLE_NAME, BundleWriter
 from secops.report.evidence import results_digests, sign_bundle
 from secops.report.signing import SigningKey
@@ -208,7 +208,7 @@ def compare(assessment: Assessment, previous: Path) -> None:
 
 def write_assessment(assessment: Assessment, folder: Path, key: SigningKey) -> Path:
     """assessment.json and its signed evidence chain in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     bundle = folder / BUNDLE_NAME
     with BundleWriter(bundle) as writer:
         for record in source_records(assessment):

@@ -24,6 +24,7 @@ from secops import __version__
 from secops.audit.inventory import Target
 from secops.audit.results import AuditRun, HostResult, describe_error
 from secops.audit.transport import Collected, TransportError, collect_local, collect_ssh
+from secops.files import private_dir, write_atomic
 from secops.i18n import current_lang
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ def write(run: AuditRun, runs: list[HostRun], out_dir: Path, key: SigningKey | N
     from secops.report.evidence import sign_bundle, verdict_records
     from secops.report.signing import ensure_key
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     with BundleWriter(out_dir / EVIDENCE) as bundle:
         bundle.add(
             {
@@ -206,9 +207,7 @@ def write(run: AuditRun, runs: list[HostRun], out_dir: Path, key: SigningKey | N
         results = run.to_json()
         for record in verdict_records(results):
             bundle.add(record)
-        temporary = out_dir / f".{RESULTS}.tmp"
-        temporary.write_text(results, encoding="utf-8")
-        temporary.replace(out_dir / RESULTS)
+        write_atomic(out_dir / RESULTS, results, sync=False)
         # signed while the bundle is still locked: no other writer can slip a record in
         sign_bundle(out_dir / EVIDENCE, key or ensure_key(), writer=bundle)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from types import ModuleType
@@ -19,12 +20,41 @@ from rich.markup import escape
 
 from secops import __version__
 from secops.cli import toolkit_text
-from secops.config import ConfigError, configured_lang
+from secops.config import ConfigError, configured_group_read, configured_lang
 from secops.errors import GovsecError
-from secops.i18n import LANGS, Lang, current_lang, detect_lang, parse_lang, set_lang, t
+from secops.files import private_files, set_group_read
+from secops.i18n import (
+    LANGS,
+    Lang,
+    current_lang,
+    detect_lang,
+    parse_lang,
+    register,
+    set_lang,
+    t,
+)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+register(
+    {
+        "app.bad_argument": {
+            "en": "{where}: {value} is not valid UTF-8 text",
+            "zh": "{where}：{value} 不是有效的 UTF-8 文本",
+        },
+        "app.bad_argument.hint": {
+            "en": "give names, hosts and queries as UTF-8 (check the terminal's encoding)",
+            "zh": "主机名、名称和查询请使用 UTF-8 编码（请检查终端的字符编码）",
+        },
+        "app.argument": {"en": "argument {n}", "zh": "第 {n} 个参数"},
+    }
+)
+
+# Commands that change machines (lab, harden) or drive other tools' state (infra, inventory)
+# keep the user's umask: what they make on a host must have that host's usual modes. The rest
+# only write govsec's own data, which is private (secops.files).
+KEEP_UMASK = frozenset({"lab", "harden", "infra", "inventory"})
 
 
 def _module(name: str) -> ModuleType:
@@ -149,21 +179,73 @@ def main(argv: Sequence[str] | None = None) -> None:
         set_lang(_settle_lang(args))
         toolkit_text.use(current_lang())
     except ValueError as exc:
-        err.print(f"[red]{t('app.error')}[/]{exc}")
+        err.print(f"[red]{t('app.error')}[/]{safe(exc)}")
         sys.exit(EXIT_USAGE)
     except ConfigError as exc:
         _report(err, exc)
         sys.exit(EXIT_ERROR)
-    app = build_app(command_of(args))
+    bad = undecodable(args)
+    if bad is not None:
+        _report(err, GovsecError(bad, hint=t("app.bad_argument.hint")))
+        sys.exit(EXIT_USAGE)
+    command = command_of(args)
+    app = build_app(command)
     try:
+        set_group_read(configured_group_read())
         # standalone: usage errors exit 2 and typer.Exit gives its code, as every CLI does
-        app(args=args, prog_name="govsec")
+        if command in KEEP_UMASK:
+            app(args=args, prog_name="govsec")
+        else:
+            with private_files():
+                app(args=args, prog_name="govsec")
     except GovsecError as exc:
         _report(err, exc)
         sys.exit(EXIT_ERROR)
     finally:
         if argv is None:
             _quick_exit()
+
+
+def undecodable(args: Sequence[str]) -> str | None:
+    """The message for the first argument that is not UTF-8 (Python holds its bytes as lone
+    surrogates, which no output can encode), naming the option it belongs to; None if all are.
+    """
+    for index, arg in enumerate(args):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            continue
+        where, value = t("app.argument", n=index + 1), arg
+        if arg.startswith("--") and "=" in arg:
+            where, value = arg.split("=", 1)
+        elif index > 0 and args[index - 1].startswith("-") and "=" not in args[index - 1]:
+            where = args[index - 1]
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        # printed by _report, which spells control characters and escapes markup
+        return t("app.bad_argument", where=where, value=f"'{shown}'")
+    return None
+
+
+def safe(value: object) -> str:
+    """``value`` as text a terminal shows as it is: control and format characters as
+    ``\\xNN``/``\\uNNNN``, Rich markup escaped. For every value that comes from a file, a
+    log line or a host."""
+    text = "" if value is None else str(value)
+    if any(unicodedata.category(ch) in UNSHOWN for ch in text):
+        text = "".join(_spell(ch) for ch in text)
+    return escape(text)
+
+
+UNSHOWN = ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
+def _spell(ch: str) -> str:
+    if unicodedata.category(ch) not in UNSHOWN:
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _quick_exit() -> None:
@@ -176,6 +258,11 @@ def _quick_exit() -> None:
 
 
 def _report(err: Console, exc: GovsecError) -> None:
-    err.print(f"[red]{t('app.error')}[/]{escape(exc.message)}", soft_wrap=True)
+    err.print(f"[red]{t('app.error')}[/]{_lines(exc.message)}", soft_wrap=True)
     if exc.hint:
-        err.print(f"  {escape(exc.hint)}", soft_wrap=True)
+        err.print(f"  {_lines(exc.hint)}", soft_wrap=True)
+
+
+def _lines(text: str) -> str:
+    """``text`` made safe line by line: a message may span lines, a value in it may not."""
+    return "\n".join(safe(line) for line in text.split("\n"))

@@ -29,7 +29,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 
 from secops.config import data_dir
-from secops.files import write_atomic
+from secops.files import file_mode, private_dir, write_atomic
 from secops.report.errors import ReportError
 from secops.report.labels import label
 
@@ -106,7 +106,7 @@ def ensure_key(folder: Path | None = None) -> SigningKey:
         _require_private(key)
     if created or not public.is_file():
         pem = _openssl(["pkey", "-in", str(key), "-pubout"], b"").decode("ascii")
-        _write_private(public, pem, 0o644)
+        _write_private(public, pem, file_mode())  # public, but govsec's files are private
     else:
         pem = public.read_text(encoding="ascii")
     return SigningKey(key, pem, fingerprint(pem), created)
@@ -172,7 +172,7 @@ def _require_private(key: Path) -> None:
 
 def _make_key(folder: Path, key: Path) -> None:
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(folder)  # its missing parents (the data dir) too, not only the last
     except OSError as exc:
         raise ReportError(label("error.write", path=folder, problem=exc.strerror)) from exc
     # OpenSSL writes the PEM to stdout, which goes straight into a 0600 file of ours

@@ -21,6 +21,7 @@ from typing import Any, cast
 import apsw
 import orjson
 
+from secops.files import private_file
 from secops.store.base import (
     Event,
     PutResult,
@@ -139,7 +140,8 @@ class SqliteStore:
     """
 
     def __init__(self, path: Path) -> None:
-        """Open or create the store at ``path``, creating its directory (mode 0700).
+        """Open or create the store at ``path``: missing folders 0700, the file (and its -wal
+        and -shm) 0600, or group-readable with ``files.group_read``.
 
         Raises:
             StoreUnavailable: the file cannot be opened or created.
@@ -158,7 +160,8 @@ class SqliteStore:
         self._probe = apsw.Connection(":memory:")
         self._probe.execute("CREATE VIRTUAL TABLE events_fts USING fts5(message)")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # made before SQLite opens it: SQLite gives -wal and -shm the mode of the file
+            private_file(path)
             self._db = apsw.Connection(str(path))
             self._db.set_busy_timeout(30_000)  # another writer (a purge) holds the lock
         except (OSError, apsw.Error) as exc:
