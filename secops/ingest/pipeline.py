@@ -14,7 +14,9 @@ Quarantine: a line beyond the readers' hard limit (:data:`~secops.ingest.readers
 MAX_LINE_BYTES`) and an event the store refuses are not stored; each becomes one JSON line in
 ``<data>/siem/quarantine/<YYYYMMDD>.jsonl`` with its reason, id, source, position, length
 and the line's head, escaped as the parsers escape (``\\xNN``). Every line read is either
-stored (created or duplicate) or quarantined, and counted.
+stored (created or duplicate), spooled by the store for later delivery, or quarantined, and
+counted. A whole file's last line still being written is not read yet: it is counted as held
+back (:class:`~secops.ingest.readers.FileReader`), for a later import to take whole.
 
 ``python -m secops.ingest.worker`` runs one reader with this pipeline (tests and
 benchmarks drive it as a process they can kill; users run ``govsec siem``).
@@ -39,7 +41,16 @@ from secops import config
 from secops.ingest.checkpoint import Checkpoints
 from secops.ingest.parse import parse_line
 from secops.ingest.parsers.auditd import AuditAssembler, parse_record
-from secops.ingest.readers import OVERSIZE, FileTailer, Line, event_id, read_file, read_stream
+from secops.ingest.readers import (
+    OVERSIZE,
+    QUIET,
+    FileReader,
+    FileTailer,
+    Line,
+    Unreadable,
+    event_id,
+    read_stream,
+)
 from secops.ingest.text import decode_line
 from secops.store.base import Event, EventStore, Refused, StoreUnavailable
 
@@ -58,9 +69,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Counters:
-    """What a pipeline did; ``lines == created + duplicates + quarantined`` for plain lines.
+    """What a pipeline did; ``lines == created + duplicates + spooled + quarantined`` for plain
+    lines (an audit event assembled from several lines counts once among ``events``).
 
-    (An audit event assembled from several lines counts once among ``events``.)
+    ``created`` and ``duplicates`` include events an Elasticsearch store had spooled earlier
+    and delivered with this pipeline's batches, so they can exceed what this pipeline read.
     """
 
     lines: int = 0
@@ -68,6 +81,10 @@ class Counters:
     created: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    spooled: int = 0
+    """Events the store kept on disk for later delivery (its cluster was unreachable)."""
+    held: int = 0
+    """Last lines without their newline not read yet: their file is still being written."""
     reasons: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     store_retries: int = 0
@@ -85,7 +102,16 @@ class Counters:
 
         ``other`` may be a running pipeline's: its dicts are copied (atomically) before reading.
         """
-        for name in ("lines", "events", "created", "duplicates", "quarantined", "batches"):
+        for name in (
+            "lines",
+            "events",
+            "created",
+            "duplicates",
+            "quarantined",
+            "spooled",
+            "held",
+            "batches",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.store_retries += other.store_retries
         self.auth_failures += other.auth_failures
@@ -274,6 +300,7 @@ class Pipeline:
                 self._quarantine(reason, self._lines.get(eid), eid)
             self.counters.created += result.created
             self.counters.duplicates += result.duplicates
+            self.counters.spooled += result.spooled
             self.counters.batches += 1
             self._stamp_hosts()
         self.quarantine.sync()
@@ -489,13 +516,30 @@ def follow(
             source.tailer.close()
 
 
-def import_paths(pipeline: Pipeline, paths: Sequence[Path], stop: threading.Event) -> None:
-    """Read whole files (``-``: standard input) through the pipeline, in order."""
+def import_paths(
+    pipeline: Pipeline, paths: Sequence[Path], stop: threading.Event, *, quiet: float = QUIET
+) -> list[Unreadable]:
+    """Read whole files (``-``: standard input) through the pipeline, in order.
+
+    A path that is no regular file, or fails to read, is skipped and returned; what was read
+    before is stored, and the other paths are read all the same. A file's last line still
+    being written (``quiet``: :class:`~secops.ingest.readers.FileReader`) is counted in
+    ``held``, not read.
+    """
+    problems: list[Unreadable] = []
     for path in paths:
         if str(path) == "-":
             run_lines(pipeline, read_stream(sys.stdin.buffer), stop)
-        else:
-            run_lines(pipeline, read_file(path), stop, audit=is_audit_log(path))
+            continue
+        reader = FileReader(path, quiet=quiet)
+        try:
+            run_lines(pipeline, reader, stop, audit=is_audit_log(path))
+        except Unreadable as problem:
+            problems.append(problem)
+            flush_retrying(pipeline, stop, final=True)  # the lines read before it stay read
+        if reader.held is not None:
+            pipeline.counters.held += 1
+    return problems
 
 
 __all__ = [

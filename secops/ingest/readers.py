@@ -11,13 +11,22 @@ old file is read to its end before the new one starts at 0; when the file shrink
 the offset, or its first line is no longer the one read (copytruncate, then written past
 the old offset), it is read again from 0 under a new *generation*. A line is handed on only
 once its LF is there, so an offset never points into the middle of a line.
+
+A last line without its LF is a line still being written, not a line (docs/ingest.md, "A
+file still being written"): :class:`FileReader` holds it back while the file changed in the
+last :data:`QUIET` seconds, and takes it once the file has been left alone that long; the
+tailer takes it when a rotated file stays quiet. Taken, it is tagged ``no_newline`` and its id
+names its length too, so should the writer complete it after all, the completed line is a
+new event, never a duplicate of its own beginning.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +43,11 @@ FINGERPRINT_BYTES = 256  # the first line (up to this) tells a rewritten file fr
 ROTATED_GRACE = 2.0  # seconds a rotated file stays open for a writer's last lines
 OVERSIZE = "line_too_long"
 NO_NEWLINE = "no_newline"
+QUIET = 60.0
+"""Seconds a file must be left alone before a whole-file read takes its unterminated last line:
+longer than any writer flushing by line or by interval (rsyslog flushes within 1 s) leaves a
+line half-written, short enough that a file copied without its final newline goes in on the
+next run a minute later."""
 
 
 def _now() -> datetime:
@@ -72,11 +86,19 @@ def event_id(line: Line) -> str:
     Files and stdin: 16 hex digits of ``sha256(source)``, then the position as 16 hex
     digits, so a replay gives the same ids, two identical lines stay two events, and the ids
     of one file rise with its offsets: the store's id index grows at its end, not all over.
+    A last line taken without its LF (tag ``no_newline``) hashes its length into the first 16
+    digits: the same beginning read again is the same event, the completed line another.
     Syslog: ``sha256(source + "\\0" + raw)``, so a sender's retry of a line is the same event.
     """
     source = line.source
     if source.startswith("syslog:"):
         return hashlib.sha256(source.encode() + b"\0" + line.raw).hexdigest()[:32]
+    if line.tags and NO_NEWLINE in line.tags:
+        # taken without its LF: should its writer complete it after all, the whole line (same
+        # offset, plain id) is a new event, not a duplicate of this beginning
+        length = line.length if line.length >= 0 else len(line.raw)
+        named = f"{source}\0{NO_NEWLINE}:{length}".encode()
+        return hashlib.sha256(named).hexdigest()[:16] + format(line.position, "016x")
     key = _SOURCE_KEYS.get(source)
     if key is None:
         if len(_SOURCE_KEYS) >= 1024:  # sources come and go with rotations: stay bounded
@@ -183,22 +205,124 @@ def source_key(source: str) -> tuple[str, int]:
     return key, int(generation or 0)
 
 
-def read_file(path: Path, *, max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
-    """Every line of a file, from its start to its end (import; ids as for a tailed file).
+class Unreadable(Exception):  # noqa: N818 - a reader's verdict on a path, not a crash
+    """A path :class:`FileReader` cannot read as a whole file, and why.
+
+    Attributes:
+        path: the path as given.
+        kind: ``missing``, ``directory``, ``fifo``, ``socket``, ``device`` (not a regular
+            file: nothing was read), or ``error`` (the system refused: ``detail`` says how).
+        detail: the system's words, for ``error``.
+    """
+
+    def __init__(self, path: Path, kind: str, detail: str = "") -> None:
+        super().__init__(f"{path}: {kind}{': ' + detail if detail else ''}")
+        self.path = path
+        self.kind = kind
+        self.detail = detail
+
+
+def file_kind(mode: int) -> str:
+    """``regular``, ``directory``, ``fifo``, ``socket`` or ``device``, from ``st_mode``."""
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device"
+
+
+class FileReader:
+    """Every line of a whole file, from its start to its end (import; ids as for a tailed file).
+
+    The last line, when its LF is not there yet, is held back (:attr:`held`) while the file
+    changed in the last ``quiet`` seconds: its writer may be in the middle of it, and a later
+    read takes it whole. A file left alone that long is final: its last line is taken, tagged
+    ``no_newline`` (:func:`event_id`).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_line: int = MAX_LINE_BYTES,
+        quiet: float = QUIET,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Read ``path`` when iterated; ``clock`` is wall time, compared with the file's mtime."""
+        self.path = path
+        self.max_line = max_line
+        self.quiet = quiet
+        self._clock = clock
+        self.held: Line | None = None
+        """The unterminated last line left for a later read, once iterated to the end."""
+
+    def __iter__(self) -> Iterator[Line]:
+        """The lines; raises :class:`Unreadable` for a path that is no regular file to read."""
+        fd = self._open()
+        try:
+            yield from self._lines(fd)
+        except OSError as exc:
+            raise Unreadable(self.path, "error", exc.strerror or str(exc)) from exc
+        finally:
+            os.close(fd)
+
+    def _open(self) -> int:
+        try:
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores it
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        except FileNotFoundError:
+            raise Unreadable(self.path, "missing") from None
+        except OSError as exc:  # a socket cannot be opened at all (ENXIO): say what it is
+            kind = "error"
+            with contextlib.suppress(OSError):
+                kind = file_kind(Path(self.path).stat().st_mode)
+            if kind == "regular":
+                kind = "error"
+            raise Unreadable(self.path, kind, exc.strerror or str(exc)) from exc
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind != "regular":
+            os.close(fd)
+            raise Unreadable(self.path, kind)
+        return fd
+
+    def _lines(self, fd: int) -> Iterator[Line]:
+        source = ""
+        splitter = LineSplitter(0, self.max_line)
+        while data := os.pread(fd, READ_CHUNK, splitter.consumed):
+            received = _now()
+            parts = splitter.feed(data)
+            if parts and not source:
+                # once a line is complete, so is the first: the fingerprint names it
+                source = file_source(os.fstat(fd), fingerprint=_fingerprint(fd)[0])
+            for part in parts:
+                yield _line(part, source, received)
+        st = os.fstat(fd)
+        growing = st.st_size != splitter.consumed or self._clock() - st.st_mtime < self.quiet
+        last = splitter.rest()
+        if last is None:
+            return
+        source = source or file_source(st, fingerprint=_fingerprint(fd)[0])
+        if growing:
+            # still being written (it grew since the read that ended, or changed too recently
+            # to call it final): a later read takes it whole
+            self.held = _line(last, source, _now(), final=True)
+            return
+        yield _line(last, source, _now(), final=True)
+
+
+def read_file(
+    path: Path, *, max_line: int = MAX_LINE_BYTES, quiet: float = QUIET
+) -> Iterator[Line]:
+    """Every line of a file (:class:`FileReader`; an unterminated last line as it decides).
 
     Raises:
-        OSError: the file cannot be opened or read.
+        Unreadable: the path is no regular file, or it cannot be opened or read.
     """
-    with path.open("rb", buffering=0) as fh:
-        source = file_source(os.fstat(fh.fileno()), fingerprint=_fingerprint(fh.fileno())[0])
-        splitter = LineSplitter(0, max_line)
-        while data := fh.read(READ_CHUNK):
-            received = _now()
-            for part in splitter.feed(data):
-                yield _line(part, source, received)
-        last = splitter.rest()
-        if last is not None:
-            yield _line(last, source, _now(), final=True)
+    yield from FileReader(path, max_line=max_line, quiet=quiet)
 
 
 def read_stream(

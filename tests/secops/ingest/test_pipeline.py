@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import re
 import threading
@@ -315,3 +316,44 @@ def test_hostile_input_is_stored_or_quarantined_never_lost(tmp_path: Path) -> No
     huge = [e for e in events if "truncated" in e["tags"]]
     assert len(huge) == 12
     store.close()
+
+
+# --- import: paths that are no file, lines still being written, a spooling store (issue 17)
+
+
+def test_import_skips_what_is_no_file_keeps_what_was_read_and_counts_held_lines(
+    tmp_path: Path,
+) -> None:
+    from secops.ingest.pipeline import import_paths
+
+    store = FakeStore()
+    pipeline = make(tmp_path, store)
+    first = tmp_path / "a.log"
+    first.write_bytes(b"Nov 21 08:00:00 h app[1]: one\n")
+    growing = tmp_path / "b.log"
+    growing.write_bytes(b"Nov 21 08:00:00 h app[1]: two\nNov 21 08:00:01 h app[1]: thr")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    problems = import_paths(pipeline, [first, tmp_path, fifo, growing], threading.Event())
+    assert [(p.path, p.kind) for p in problems] == [(tmp_path, "directory"), (fifo, "fifo")]
+    stored = sorted(e["message"] for e in store.events.values())
+    assert stored == ["one", "two"]  # the file after them was read all the same
+    counters = pipeline.counters
+    assert (counters.lines, counters.created, counters.held) == (2, 2, 1)
+
+
+class SpoolingStore(FakeStore):
+    """A store whose cluster is unreachable: it keeps every event for later (Elasticsearch)."""
+
+    def put(self, batch: Sequence[Event]) -> PutResult:
+        self.puts.append(len(batch))
+        return PutResult(spooled=len(batch))
+
+
+def test_events_a_store_spools_are_counted_as_spooled_not_stored(tmp_path: Path) -> None:
+    pipeline = make(tmp_path, SpoolingStore())
+    lines = [Line(b"Nov 21 08:00:00 h app[1]: %d" % n, "stdin:1", n) for n in range(3)]
+    run_lines(pipeline, lines, threading.Event())
+    counters = pipeline.counters
+    assert (counters.lines, counters.created, counters.duplicates) == (3, 0, 0)
+    assert (counters.spooled, counters.quarantined) == (3, 0)

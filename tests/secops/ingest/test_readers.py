@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from secops.ingest.checkpoint import Checkpoints, Mark
 from secops.ingest.readers import (
     NO_NEWLINE,
     OVERSIZE,
+    QUIET,
+    FileReader,
     FileTailer,
     Line,
     LineSplitter,
@@ -133,10 +137,19 @@ def test_splitter_keeps_only_the_head_of_an_endless_line() -> None:
     assert splitter.feed(b"") == []
 
 
-def test_read_file_and_stream_give_the_last_unterminated_line(tmp_path: Path) -> None:
+def settled(path: Path, seconds: float = QUIET + 1) -> Path:
+    """``path`` as a file nobody has written for ``seconds``."""
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+    return path
+
+
+def test_read_file_of_a_quiet_file_and_stream_give_the_last_unterminated_line(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "a.log"
     path.write_bytes(b"a\r\nb\nc")
-    lines = list(read_file(path))
+    lines = list(read_file(settled(path)))
     assert raws(lines) == [b"a\r", b"b", b"c"]
     assert [line.position for line in lines] == [0, 3, 5]
     assert lines[0].source == file_source(path.stat(), fingerprint=sha256(b"a\r\n"))
@@ -314,3 +327,75 @@ def test_committed_marks_carry_path_and_fingerprint(tmp_path: Path) -> None:
     assert (mark.path, mark.offset, mark.generation) == (str(path), 4, 0)
     assert mark.fingerprint == hashlib.sha256(b"a\n").hexdigest()[:32]
     assert mark.fingerprint_size == 2
+
+
+# --- a whole file still being written (issue 17)
+
+
+class WallClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_last_line_still_being_written_is_held_back_then_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "auth.log"
+    path.write_bytes(b"one\nAccepted password for PART")
+    first = FileReader(path)
+    assert raws(list(first)) == [b"one"]
+    assert first.held is not None and first.held.raw == b"Accepted password for PART"
+    append(path, b"IAL from 10.0.0.1\n")
+    again = FileReader(path)
+    lines = list(again)
+    assert raws(lines) == [b"one", b"Accepted password for PARTIAL from 10.0.0.1"]
+    assert again.held is None and lines[1].tags == ()
+    assert event_id(lines[1]) == event_id(Line(b"", lines[1].source, 4))  # the plain id
+
+
+def test_a_quiet_files_last_line_is_taken_and_never_a_duplicate_of_its_completion(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.log"
+    path.write_bytes(b"one\ntwo without newline")
+    mtime = path.stat().st_mtime
+    fresh = FileReader(path, clock=WallClock(mtime + QUIET - 1))
+    assert raws(list(fresh)) == [b"one"] and fresh.held is not None
+    quiet = FileReader(path, clock=WallClock(mtime + QUIET))
+    taken = list(quiet)
+    assert raws(taken) == [b"one", b"two without newline"] and quiet.held is None
+    assert taken[1].tags == (NO_NEWLINE,)
+    # the same beginning read again is the same event ...
+    assert [event_id(x) for x in read_file(settled(path))] == [event_id(x) for x in taken]
+    # ... and should the writer complete it after all, the whole line is another
+    append(path, b", now complete\n")
+    completed = list(read_file(path))
+    assert completed[1].raw == b"two without newline, now complete"
+    assert event_id(completed[1]) != event_id(taken[1])
+    assert event_id(completed[0]) == event_id(taken[0])
+
+
+def test_paths_that_are_no_regular_file_are_named_for_what_they_are(tmp_path: Path) -> None:
+    import socket
+
+    from secops.ingest.readers import Unreadable
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    sock_path = tmp_path / "sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    try:
+        for path, kind in [
+            (tmp_path, "directory"),
+            (fifo, "fifo"),
+            (sock_path, "socket"),
+            (tmp_path / "nope", "missing"),
+            (Path("/dev/null"), "device"),
+        ]:
+            with pytest.raises(Unreadable) as caught:
+                list(read_file(path))
+            assert (caught.value.kind, caught.value.path) == (kind, path)
+    finally:
+        sock.close()
