@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 
+from secops.cli.app import safe
 from secops.errors import GovsecError
 from secops.i18n import LANGS, Lang, current_lang, parse_lang
 from secops.report.labels import label
@@ -80,7 +80,7 @@ def build() -> typer.Typer:
         catalog = _catalog(catalog_dir)
         if run.catalog_version != catalog.version:
             err.print(
-                escape(
+                safe(
                     label(
                         "cli.catalog_mismatch",
                         results=source,
@@ -97,9 +97,9 @@ def build() -> typer.Typer:
         bundle = built.view.bundle
         if bundle is not None and not bundle.ok:
             problem = label("list.sep").join(evidence.problems if evidence else [])
-            err.print(escape(label("cli.bundle_altered", path=bundle.file, problem=problem)))
+            err.print(safe(label("cli.bundle_altered", path=bundle.file, problem=problem)))
         elif bundle is None:
-            err.print(escape(label("cli.no_bundle", path=source)))
+            err.print(safe(label("cli.no_bundle", path=source)))
         if output_format is Format.json:
             out.print_json(json.dumps(_built_json(built)))
         else:
@@ -132,7 +132,7 @@ def build() -> typer.Typer:
             if output_format is Format.table:
                 for problem in check.problems:
                     said = label("cli.verify.problem", path=bundle, problem=problem)
-                    err.print(f"[red]{escape(said)}[/]")
+                    err.print(f"[red]{safe(said)}[/]")
             raise typer.Exit(1)
 
     return group
@@ -189,7 +189,7 @@ def _print_built(built: Built) -> None:
         ("gaps", built.gaps_xlsx),
     ):
         if path is not None:
-            out.print(f"{written} {kind:<5} {escape(str(path))}")
+            out.print(f"{written} {kind:<5} {safe(str(path))}")
 
 
 def _print_check(path: Path, check: EvidenceCheck) -> None:
@@ -197,9 +197,9 @@ def _print_check(path: Path, check: EvidenceCheck) -> None:
     chain = check.chain
     verified = label("evidence.ok")
     failed = label("evidence.not_verified", problems=label("list.sep").join(check.problems))
-    state = f"[green]{escape(verified)}[/]" if check.ok else f"[red]{escape(failed)}[/]"
+    state = f"[green]{safe(verified)}[/]" if check.ok else f"[red]{safe(failed)}[/]"
     rows = [
-        (label("col.file"), escape(str(path))),
+        (label("col.file"), safe(str(path))),
         (label("col.state"), state),
         (label("col.records"), str(chain.records)),
         (label("col.head_sha256"), chain.head_sha256),
@@ -207,12 +207,12 @@ def _print_check(path: Path, check: EvidenceCheck) -> None:
     ]
     if check.signed:
         rows += [
-            (label("col.signer"), escape(check.signer)),
-            (label("col.signed_at"), escape(check.signed_at)),
-            (label("col.fingerprint"), escape(check.key_fingerprint)),
+            (label("col.signer"), safe(check.signer)),
+            (label("col.signed_at"), safe(check.signed_at)),
+            (label("col.fingerprint"), safe(check.key_fingerprint)),
         ]
     if check.results_checked:
         rows.append((label("col.verdicts"), label("yes" if check.results_match else "no")))
     width = max(cell_len(name) for name, _ in rows)
     for name, value in rows:
-        out.print(f"[bold]{escape(name)}[/]{' ' * (width - cell_len(name) + 2)}{value}")
+        out.print(f"[bold]{safe(name)}[/]{' ' * (width - cell_len(name) + 2)}{value}")

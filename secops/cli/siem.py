@@ -33,7 +33,12 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DEFAULT_SYSLOG_PORT = 5514  # unprivileged; hardened hosts forward to <collector>:5514
-_RELATIVE = re.compile(r"^(\d{1,9})([smhdw])$")
+# "15m", "2h", "1w ago", "3 days ago", as the help says
+_RELATIVE = re.compile(
+    r"^(\d{1,9})\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)"
+    r"(?:\s+ago)?$",
+    re.IGNORECASE,
+)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -183,13 +188,19 @@ class OpenedStore:
 
 
 def parse_when(text: str, now: datetime) -> datetime:
-    """``15m``, ``2h``, ``7d``, ``1w`` ago, or an ISO 8601 time (a naive one is UTC)."""
+    """``15m``, ``2h``, ``7d``, ``1w`` (``ago`` or not, units spelt out or not), or an ISO 8601
+    time (a naive one is UTC).
+
+    Raises:
+        SiemError: none of those, or further back than the calendar goes.
+    """
     relative = _RELATIVE.match(text.strip())
-    if relative:
-        return now - timedelta(seconds=int(relative.group(1)) * _UNITS[relative.group(2)])
     try:
+        if relative:
+            unit = _UNITS[relative.group(2)[0].lower()]
+            return now - timedelta(seconds=int(relative.group(1)) * unit)
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         raise SiemError(t("siem.bad_when", value=text), t("siem.bad_when.hint")) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -345,6 +356,8 @@ def _print_counters(counters: Counters, output_format: Format) -> None:
 
 
 def _print_events(events: list[dict[str, Any]]) -> None:
+    from secops.cli.app import safe  # a log line's control characters as \xNN, never raw
+
     table = Table(title=t("siem.search.title", count=len(events)))
     for key in ("time", "host", "dataset", "action", "outcome", "message"):
         table.add_column(t(f"siem.col.{key}"), overflow="fold")
@@ -355,7 +368,7 @@ def _print_events(events: list[dict[str, Any]]) -> None:
         host = host if isinstance(host, dict) else {}
         table.add_row(
             *(
-                escape(str(value or ""))
+                safe(value or "")
                 for value in (
                     event.get("@timestamp"),
                     host.get("name"),
@@ -370,8 +383,10 @@ def _print_events(events: list[dict[str, Any]]) -> None:
 
 
 def _print_stats(data: dict[str, Any]) -> None:
+    from secops.cli.app import safe
+
     out.print(
-        escape(
+        safe(
             t(
                 "siem.stats.summary",
                 total=data["total"],
@@ -391,5 +406,5 @@ def _print_stats(data: dict[str, Any]) -> None:
         table.add_column(title)
         table.add_column(t("siem.col.events"), justify="right")
         for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            table.add_row(escape(name), str(count))
+            table.add_row(safe(name), str(count))
         out.print(table)
