@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from monitors.webhook import private_dir
+from secops.files import private_dir
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE / "rules"

@@ -42,7 +42,7 @@ import apsw
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secops.errors import GovsecError
-from secops.files import read_secret
+from secops.files import file_mode, private_file, read_secret
 from secops.i18n import Lang, register, t
 from secops.store.base import from_micros, to_micros
 
@@ -570,29 +570,14 @@ def _pairs(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, int]]:
         yield str(name), int(value)
 
 
-def private_dir(path: Path) -> None:
-    """Make ``path`` and every missing folder above it mode 0700 (folders that exist are the
-    operator's and left as they are)."""
-    missing = []
-    for folder in (path, *path.parents):
-        if folder.is_dir():
-            break
-        missing.append(folder)
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        folder.chmod(0o700)  # mkdir's mode goes through the umask
-
-
 def _private_file(path: Path) -> None:
-    """Make ``path``'s missing folders (0700) and the file itself (0600) before SQLite opens
-    it; SQLite gives its -wal and -shm files the database file's mode."""
-    private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
-            os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+    """Make ``path``'s missing folders (0700) and the file itself (0600; 0750 and 0640 with
+    ``files.group_read``) before SQLite opens it; SQLite gives its -wal and -shm files the
+    database file's mode. A file that exists with looser bits is tightened."""
+    private_file(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & ~file_mode():
+        path.chmod(file_mode())
 
 
 def _dump(value: object) -> str:

@@ -9,6 +9,7 @@ alert still takes notes (what was found afterwards belongs with it) but no new a
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,17 @@ REASONS = ("true_positive", "false_positive", "duplicate")
 SEVERITIES = LEVELS  # an alert's severity is its rule's Sigma level
 DETECTOR = "govsec-detect"
 """The actor of the history entries the detection engine writes."""
+
+
+def os_account() -> str:
+    """The account running this process, by its user id (``$USER`` is whatever the caller
+    set): the actor of a workflow change made from the command line."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # no passwd entry (a bare container)
+        return f"uid:{os.geteuid()}"
 
 
 class AlertError(GovsecError):
@@ -64,6 +76,8 @@ class HistoryEntry:
     action: str  # created | merged | acknowledged | assigned | noted | closed
     detail: str
     note: str | None = None
+    on_behalf_of: str | None = None
+    """Whom the actor said they acted for (``--by``): an annotation, never the actor."""
 
 
 @dataclass
@@ -153,6 +167,7 @@ class Alert:
                     "action": e.action,
                     "detail": e.detail,
                     "note": e.note,
+                    "on_behalf_of": e.on_behalf_of,
                 }
                 for e in self.history
             ],
@@ -185,7 +200,9 @@ class Alert:
             self.history.append(entry)
         return True
 
-    def acknowledge(self, actor: str, now: datetime, note: str | None = None) -> None:
+    def acknowledge(
+        self, actor: str, now: datetime, note: str | None = None, on_behalf_of: str | None = None
+    ) -> None:
         """open → acknowledged."""
         if self.status != "open":
             raise BadTransition(
@@ -194,9 +211,16 @@ class Alert:
                 if self.status == "acknowledged"
                 else "a closed alert stays closed; a new detection raises a new alert",
             )
-        self._step("acknowledged", actor, now, "open → acknowledged", note)
+        self._step("acknowledged", actor, now, "open → acknowledged", note, on_behalf_of)
 
-    def close(self, reason: str, actor: str, now: datetime, note: str | None = None) -> None:
+    def close(
+        self,
+        reason: str,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
         """open or acknowledged → closed, with a reason from :data:`REASONS`."""
         if reason not in REASONS:
             raise BadTransition(
@@ -209,10 +233,17 @@ class Alert:
                 hint="a closed alert is never reopened; add a note to it instead",
             )
         before = self.status
-        self._step("closed", actor, now, f"{before} → closed ({reason})", note)
+        self._step("closed", actor, now, f"{before} → closed ({reason})", note, on_behalf_of)
         self.reason = reason
 
-    def assign(self, user: str, actor: str, now: datetime, note: str | None = None) -> None:
+    def assign(
+        self,
+        user: str,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> None:
         """Give the alert to ``user`` (open or acknowledged alerts only)."""
         if not user.strip():
             raise BadTransition("an assignee must be a non-empty user name")
@@ -224,16 +255,27 @@ class Alert:
         before = self.assignee or "-"
         self.assignee = user
         self.updated = now
-        self.history.append(HistoryEntry(now, actor, "assigned", f"{before} → {user}", note))
+        detail = f"{before} → {user}"
+        self.history.append(HistoryEntry(now, actor, "assigned", detail, note, on_behalf_of))
 
-    def add_note(self, actor: str, now: datetime, text: str) -> None:
+    def add_note(
+        self, actor: str, now: datetime, text: str, on_behalf_of: str | None = None
+    ) -> None:
         """Append a note, in any status."""
         if not text.strip():
             raise BadTransition("a note must not be empty")
         self.updated = now
-        self.history.append(HistoryEntry(now, actor, "noted", "", text))
+        self.history.append(HistoryEntry(now, actor, "noted", "", text, on_behalf_of))
 
-    def _step(self, status: str, actor: str, now: datetime, detail: str, note: str | None) -> None:
+    def _step(
+        self,
+        status: str,
+        actor: str,
+        now: datetime,
+        detail: str,
+        note: str | None,
+        on_behalf_of: str | None,
+    ) -> None:
         self.status = status
         self.updated = now
-        self.history.append(HistoryEntry(now, actor, status, detail, note or None))
+        self.history.append(HistoryEntry(now, actor, status, detail, note or None, on_behalf_of))

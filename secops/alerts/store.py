@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from secops.detect.model import Detection
 
 SCHEMA_VERSION = 1
+# alert_history.on_behalf_of (``--by``; the actor is the account that ran the command) came
+# later: added where missing, in a way older govsec still reads and writes (named columns)
+ADD_ON_BEHALF_OF = "ALTER TABLE alert_history ADD COLUMN on_behalf_of TEXT"
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS alerts (
@@ -75,7 +78,8 @@ SCHEMA = (
         actor TEXT NOT NULL,
         action TEXT NOT NULL,
         detail TEXT NOT NULL,
-        note TEXT
+        note TEXT,
+        on_behalf_of TEXT
     ) STRICT""",
     "CREATE INDEX IF NOT EXISTS alert_history_by_alert ON alert_history (alert, seq)",
     # one row per alert: a newer payload replaces a pending one (Alertmanager only needs the
@@ -197,11 +201,24 @@ class AlertStore:
                     f" this govsec's {SCHEMA_VERSION}",
                     hint="upgrade govsec, or point it at another store",
                 )
-            if version == SCHEMA_VERSION:
+            if version == SCHEMA_VERSION and self._has_on_behalf_of():
                 return
         with self.transaction():
+            # checked inside the transaction: another process may have added it meanwhile
+            if self._one("SELECT count(*) FROM pragma_table_info('alert_history')")[0] and (
+                not self._has_on_behalf_of()
+            ):
+                self._db.execute(ADD_ON_BEHALF_OF)  # the rows there keep NULL: no annotation
             for statement in SCHEMA:
                 self._db.execute(statement)
+
+    def _has_on_behalf_of(self) -> bool:
+        return bool(
+            self._one(
+                "SELECT count(*) FROM pragma_table_info('alert_history')"
+                " WHERE name = 'on_behalf_of'"
+            )[0]
+        )
 
     def _unavailable(self, action: str, exc: BaseException) -> StoreUnavailable:
         return StoreUnavailable(
@@ -379,9 +396,9 @@ class AlertStore:
 
     def _with_history(self, alert: Alert) -> Alert:
         alert.history = [
-            HistoryEntry(from_micros(time), actor, action, detail, note)
-            for time, actor, action, detail, note in self._all(
-                "SELECT time, actor, action, detail, note FROM alert_history"
+            HistoryEntry(from_micros(time), actor, action, detail, note, on_behalf_of)
+            for time, actor, action, detail, note, on_behalf_of in self._all(
+                "SELECT time, actor, action, detail, note, on_behalf_of FROM alert_history"
                 " WHERE alert = ? ORDER BY seq",
                 (alert.id,),
             )
@@ -408,14 +425,22 @@ class AlertStore:
     # -- workflow -------------------------------------------------------------------------
 
     def ack(
-        self, alert_id: str, actor: str, *, note: str | None = None, now: datetime | None = None
+        self,
+        alert_id: str,
+        actor: str,
+        *,
+        note: str | None = None,
+        now: datetime | None = None,
+        on_behalf_of: str | None = None,
     ) -> Alert:
-        """Acknowledge an open alert.
+        """Acknowledge an open alert; ``actor`` did it, ``on_behalf_of`` is only a remark.
 
         Raises:
             UnknownAlert: no such alert. BadTransition: it is not open.
         """
-        return self._change(alert_id, now, lambda a, at: a.acknowledge(actor, at, note))
+        return self._change(
+            alert_id, now, lambda a, at: a.acknowledge(actor, at, note, on_behalf_of)
+        )
 
     def close(
         self,
@@ -425,13 +450,16 @@ class AlertStore:
         *,
         note: str | None = None,
         now: datetime | None = None,
+        on_behalf_of: str | None = None,
     ) -> Alert:
         """Close an open or acknowledged alert with a reason; Alertmanager gets it resolved.
 
         Raises:
             UnknownAlert: no such alert. BadTransition: already closed, or an unknown reason.
         """
-        return self._change(alert_id, now, lambda a, at: a.close(reason, actor, at, note))
+        return self._change(
+            alert_id, now, lambda a, at: a.close(reason, actor, at, note, on_behalf_of)
+        )
 
     def assign(
         self,
@@ -441,21 +469,32 @@ class AlertStore:
         *,
         note: str | None = None,
         now: datetime | None = None,
+        on_behalf_of: str | None = None,
     ) -> Alert:
         """Give an open or acknowledged alert to ``user``.
 
         Raises:
             UnknownAlert: no such alert. BadTransition: it is closed.
         """
-        return self._change(alert_id, now, lambda a, at: a.assign(user, actor, at, note))
+        return self._change(
+            alert_id, now, lambda a, at: a.assign(user, actor, at, note, on_behalf_of)
+        )
 
-    def note(self, alert_id: str, actor: str, text: str, *, now: datetime | None = None) -> Alert:
+    def note(
+        self,
+        alert_id: str,
+        actor: str,
+        text: str,
+        *,
+        now: datetime | None = None,
+        on_behalf_of: str | None = None,
+    ) -> Alert:
         """Add a note to an alert, whatever its status.
 
         Raises:
             UnknownAlert: no such alert. BadTransition: an empty note.
         """
-        return self._change(alert_id, now, lambda a, at: a.add_note(actor, at, text))
+        return self._change(alert_id, now, lambda a, at: a.add_note(actor, at, text, on_behalf_of))
 
     def _change(
         self, alert_id: str, now: datetime | None, step: Callable[[Alert, datetime], None]
@@ -500,10 +539,10 @@ class AlertStore:
             )
             return
         self._db.executemany(
-            "INSERT INTO alert_history (alert, time, actor, action, detail, note)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO alert_history (alert, time, actor, action, detail, note, on_behalf_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (alert.id, to_micros(e.time), e.actor, e.action, e.detail, e.note)
+                (alert.id, to_micros(e.time), e.actor, e.action, e.detail, e.note, e.on_behalf_of)
                 for e in alert.history[before:]
             ],
         )

@@ -1,9 +1,10 @@
 """``govsec alerts``: list, show and work alerts (ack, assign, note, close); feed Alertmanager.
 
 Alerts live in the SQLite event store (``--store`` as in ``govsec siem``). The actor of a
-change is ``--by``, else the login name. Alertmanager is ``--alertmanager URL``, else
-``$GOVSEC_ALERTMANAGER``, else ``alerts.alertmanager_url`` in govsec.yaml; its credentials
-come from ``$GOVSEC_ALERTMANAGER_AUTH`` or ``alerts.auth_file``, never from the command line.
+change is the account that runs the command; ``--by`` only notes whom it acted for.
+Alertmanager is ``--alertmanager URL``, else ``$GOVSEC_ALERTMANAGER``, else
+``alerts.alertmanager_url`` in govsec.yaml; its credentials come from
+``$GOVSEC_ALERTMANAGER_AUTH`` or ``alerts.auth_file``, never from the command line.
 Everything an alert holds may come from a log line: it is printed escaped (control
 characters as ``\\xNN``, Rich markup as text).
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from secops.alerts.model import REASONS, SEVERITIES
+from secops.alerts.model import REASONS, SEVERITIES, HistoryEntry, os_account
+from secops.cli.app import safe
 from secops.errors import GovsecError
 from secops.i18n import Lang, register, t
 
@@ -100,12 +100,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.opt.host": {"en": "Only this host.", "zh": "仅显示该主机。"},
     "alerts.opt.since": {
         "en": "Last seen since: 15m, 2h, 7d, 1w ago or an ISO 8601 time.",
-        "zh": "最近发生时间晚于:15m、2h、7d、1w 之前，或 ISO 8601 时间。",
+        "zh": "最近发生时间晚于：15m、2h、7d、1w 之前，或 ISO 8601 时间。",
     },
     "alerts.opt.note": {"en": "A note kept in the history.", "zh": "记入历史的备注。"},
     "alerts.opt.by": {
-        "en": "Who does it (default: the login name).",
-        "zh": "操作人（默认：当前登录名）。",
+        "en": "On whose behalf (a remark: the actor recorded is the account running govsec).",
+        "zh": "代表何人操作（仅作备注：记录的操作人始终是运行 govsec 的账户）。",
+    },
+    "alerts.on_behalf": {
+        "en": "{actor} (on behalf of {by})",
+        "zh": "{actor}（代表 {by}）",
     },
     "alerts.opt.reason": {"en": "Why: {choices}.", "zh": "原因：{choices}。"},
     "alerts.opt.alertmanager": {
@@ -299,8 +303,8 @@ def build() -> typer.Typer:
         store: str | None = store_opt,
         output_format: Format = format_opt,
     ) -> None:
-        actor = _actor(by)
-        _change(store, output_format, lambda s: s.ack(alert_id, actor, note=note))
+        actor = os_account()
+        _change(store, output_format, lambda s: s.ack(alert_id, actor, note=note, on_behalf_of=by))
 
     @group.command("close", help=t("alerts.close.help"))
     def close(
@@ -318,8 +322,12 @@ def build() -> typer.Typer:
     ) -> None:
         if reason not in REASONS:
             raise AlertsCliError(t("alerts.bad_reason", value=reason, choices=", ".join(REASONS)))
-        actor = _actor(by)
-        _change(store, output_format, lambda s: s.close(alert_id, reason, actor, note=note))
+        actor = os_account()
+        _change(
+            store,
+            output_format,
+            lambda s: s.close(alert_id, reason, actor, note=note, on_behalf_of=by),
+        )
 
     @group.command("assign", help=t("alerts.assign.help"))
     def assign(
@@ -330,8 +338,12 @@ def build() -> typer.Typer:
         store: str | None = store_opt,
         output_format: Format = format_opt,
     ) -> None:
-        actor = _actor(by)
-        _change(store, output_format, lambda s: s.assign(alert_id, user, actor, note=note))
+        actor = os_account()
+        _change(
+            store,
+            output_format,
+            lambda s: s.assign(alert_id, user, actor, note=note, on_behalf_of=by),
+        )
 
     @group.command("note", help=t("alerts.note.help"))
     def note_(
@@ -341,8 +353,8 @@ def build() -> typer.Typer:
         store: str | None = store_opt,
         output_format: Format = format_opt,
     ) -> None:
-        actor = _actor(by)
-        _change(store, output_format, lambda s: s.note(alert_id, actor, text))
+        actor = os_account()
+        _change(store, output_format, lambda s: s.note(alert_id, actor, text, on_behalf_of=by))
 
     @group.command("send", help=t("alerts.send.help"))
     def send(
@@ -429,15 +441,11 @@ def _statuses(value: str) -> tuple[str, ...] | None:
     raise AlertsCliError(t("alerts.bad_status", value=value, choices=", ".join(STATUS_CHOICES)))
 
 
-def _actor(flag: str | None) -> str:
-    if flag:
-        return flag
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no USER/LOGNAME and no passwd entry (a bare container)
-        return f"uid:{os.getuid()}"
+def _who(entry: HistoryEntry) -> str:
+    """The actor of a history entry, and whom they said they acted for."""
+    if not entry.on_behalf_of:
+        return entry.actor
+    return t("alerts.on_behalf", actor=entry.actor, by=entry.on_behalf_of)
 
 
 def alertmanager_url(flag: str | None) -> str | None:
@@ -477,26 +485,11 @@ def _change(store: str | None, output_format: Format, step: Callable[[AlertStore
         return
     last = alert.history[-1]
     key = f"alerts.done.{last.action}"
-    out.print(safe(t(key, id=alert.id, actor=last.actor, reason=alert.reason, user=alert.assignee)))
+    actor = _who(last)
+    out.print(safe(t(key, id=alert.id, actor=actor, reason=alert.reason, user=alert.assignee)))
 
 
 # -- output ------------------------------------------------------------------------------------
-
-
-def safe(value: object) -> str:
-    """``value`` as text a terminal shows as it is: control and format characters as
-    ``\\xNN``/``\\uNNNN``, Rich markup escaped."""
-    text = "" if value is None else str(value)
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") for ch in text):
-        text = "".join(_spell(ch) for ch in text)
-    return escape(text)
-
-
-def _spell(ch: str) -> str:
-    if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs"):
-        return ch
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _json(data: object) -> None:
@@ -567,7 +560,7 @@ def _print_alert(alert: Alert, events: AlertEvents) -> None:
         history.add_column(t(f"alerts.col.{key}"), overflow="fold")
     for entry in alert.history:
         history.add_row(
-            *(safe(v) for v in (_when(entry.time), entry.actor, entry.action, entry.detail)),
+            *(safe(v) for v in (_when(entry.time), _who(entry), entry.action, entry.detail)),
             safe(entry.note or ""),
         )
     out.print(history)

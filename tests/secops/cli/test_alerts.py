@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from secops.alerts.model import os_account
 from secops.alerts.store import AlertStore
 from secops.store.sqlite import SqliteStore
 from tests.conftest import govsec
@@ -96,7 +97,9 @@ def test_the_workflow_from_the_command_line(
     assign = run(
         env, "assign", plain, "carol", "--by", "alice", "--note", "yours", "--store", store
     )
-    assert assign.returncode == 0 and f"{plain} assigned to carol by alice" in assign.stdout
+    me = os_account()  # the actor is who ran it; --by is only whom they acted for
+    assert assign.returncode == 0
+    assert f"{plain} assigned to carol by {me} (on behalf of alice)" in assign.stdout
     acked = as_json(run(env, "ack", plain, "--by", "carol", "--store", store, "--format", "json"))
     assert acked["status"] == "acknowledged" and acked["assignee"] == "carol"
     again = run(env, "ack", plain, "--store", store)
@@ -107,16 +110,17 @@ def test_the_workflow_from_the_command_line(
     closed = run(
         env, "close", plain, "--reason", "true_positive", "--by", "carol", "--store", store
     )
-    assert closed.returncode == 0 and "closed by carol (true_positive)" in closed.stdout
+    assert closed.returncode == 0
+    assert f"closed by {me} (on behalf of carol) (true_positive)" in closed.stdout
     noted = run(env, "note", plain, "reported", "--by", "carol", "--store", store)
     assert noted.returncode == 0
     shown = as_json(run(env, "show", plain, "--store", store, "--format", "json"))
-    assert [(e["actor"], e["action"]) for e in shown["history"]] == [
-        ("govsec-detect", "created"),
-        ("alice", "assigned"),
-        ("carol", "acknowledged"),
-        ("carol", "closed"),
-        ("carol", "noted"),
+    assert [(e["actor"], e["on_behalf_of"], e["action"]) for e in shown["history"]] == [
+        ("govsec-detect", None, "created"),
+        (me, "alice", "assigned"),
+        (me, "carol", "acknowledged"),
+        (me, "carol", "closed"),
+        (me, "carol", "noted"),
     ]
     assert as_json(run(env, "list", "--store", store, "--format", "json"))[0]["id"] != plain
     closed_list = as_json(
