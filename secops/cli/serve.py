@@ -17,6 +17,7 @@ from rich.markup import escape
 from secops.cli.siem import parse_address, store_url
 from secops.config import data_dir
 from secops.errors import GovsecError
+from secops.files import write_atomic
 from secops.i18n import Lang, register, t
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ class ServeCliError(GovsecError):
     """A serve or metrics command that cannot run as asked."""
 
 
+TEXTFILE_MODE = 0o644
+"""node_exporter's textfile collector runs as another user (prometheus on Debian)."""
 STORE_HELP = "sqlite:///path/events.db or http(s)://elasticsearch:9200 (default: the data dir's)"
 
 
@@ -262,7 +265,7 @@ def metrics(
     textfile: Path | None, store: str | None, audits: Path | None, notifications: Path | None
 ) -> None:
     """The metrics once: on stdout (Prometheus text format), or into a textfile."""
-    from prometheus_client import generate_latest, write_to_textfile
+    from prometheus_client import generate_latest
     from prometheus_client.registry import CollectorRegistry
 
     from monitors.collectors import GovsecCollector
@@ -281,7 +284,9 @@ def metrics(
         if textfile is None:
             out.file.write(generate_latest(registry).decode())
         else:
-            write_to_textfile(str(textfile), registry)
+            # node_exporter reads it as its own user: 0644 whatever govsec's private umask
+            # says (it holds what /metrics serves); written whole, as its collector requires
+            write_atomic(textfile, generate_latest(registry).decode(), mode=TEXTFILE_MODE)
     finally:
         if store_of_notifications is not None:
             store_of_notifications.close()

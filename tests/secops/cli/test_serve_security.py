@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -123,3 +124,20 @@ def test_allowed_host_names_another_host_it_answers_to(serving: int) -> None:
     assert refused.startswith(b"HTTP/1.0 421")
     assert b"\r\nserver:" not in refused.lower()
     assert b"x-content-type-options: nosniff" in refused.lower()
+
+
+def test_the_textfile_is_readable_by_node_exporter_under_the_private_umask(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "textfile" / "govsec.prom"
+    target.parent.mkdir()
+    result = govsec("metrics", "--textfile", str(target), env=env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert "govsec_build_info" in target.read_text()
+    assert [p.name for p in target.parent.iterdir()] == ["govsec.prom"]  # no temporary left
+
+
+def test_the_notification_store_is_private(serving: int, tmp_path: Path) -> None:
+    for path in tmp_path.glob("n.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
