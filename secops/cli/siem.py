@@ -23,10 +23,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from secops.errors import GovsecError
-from secops.i18n import t
+from secops.i18n import Lang, current_lang, register, t
 
 if TYPE_CHECKING:  # the store and the pipeline load sqlite3/orjson: only when a command runs
     from secops.ingest.pipeline import Counters, Pipeline
+    from secops.ingest.readers import Unreadable
     from secops.store.base import EventStore
 
 out = Console(highlight=False, soft_wrap=True)
@@ -40,6 +41,78 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+# `siem ingest` exit codes beyond 0 (every line read is stored, a duplicate or quarantined)
+# and 1 (a path could not be read; the others were ingested all the same)
+EXIT_SPOOLED = 3  # the store was unreachable: events wait in its spool, not yet searchable
+EXIT_HELD = 4  # a file's last line is still being written: held back for a later ingest
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "siem.ingest.exit": {
+        "en": "Exit status: 0 every line read is stored, a duplicate or quarantined;"
+        " 1 a path could not be read (the other paths are ingested all the same);"
+        " 3 the store is unreachable and events wait in its spool;"
+        " 4 a last line still being written was held back for a later ingest.",
+        "zh": "退出码：0 表示读到的每一行均已存储、为重复或已隔离；"
+        "1 表示有路径无法读取（其余路径照常导入）；"
+        "3 表示存储不可达，事件暂存于待发队列；"
+        "4 表示仍在写入的最后一行被暂缓，留待下次导入。",
+    },
+    "siem.ingest.missing": {
+        "en": "{path}: no such file",
+        "zh": "{path}：文件不存在",
+    },
+    "siem.ingest.directory": {
+        "en": "{path}: is a directory, not a regular file",
+        "zh": "{path}：是目录，不是普通文件",
+    },
+    "siem.ingest.directory.hint": {
+        "en": "name the files in it, e.g. {path}/*.log",
+        "zh": "请列出其中的文件，例如 {path}/*.log",
+    },
+    "siem.ingest.fifo": {
+        "en": "{path}: is a FIFO (named pipe), not a regular file",
+        "zh": "{path}：是 FIFO（命名管道），不是普通文件",
+    },
+    "siem.ingest.fifo.hint": {
+        "en": "read it as a stream: govsec siem ingest - < {path}",
+        "zh": "请作为数据流读取：govsec siem ingest - < {path}",
+    },
+    "siem.ingest.socket": {
+        "en": "{path}: is a socket, not a regular file",
+        "zh": "{path}：是套接字，不是普通文件",
+    },
+    "siem.ingest.socket.hint": {
+        "en": "to receive syslog, run govsec siem listen --syslog HOST:PORT",
+        "zh": "如需接收 syslog，请运行 govsec siem listen --syslog 主机:端口",
+    },
+    "siem.ingest.device": {
+        "en": "{path}: is a device, not a regular file",
+        "zh": "{path}：是设备文件，不是普通文件",
+    },
+    "siem.ingest.device.hint": {
+        "en": "read it as a stream: govsec siem ingest - < {path}",
+        "zh": "请作为数据流读取：govsec siem ingest - < {path}",
+    },
+    "siem.ingest.error": {
+        "en": "{path}: cannot be read: {detail}",
+        "zh": "{path}：无法读取：{detail}",
+    },
+    "siem.ingest.held": {
+        "en": "held back {count} last line(s) without a newline: the file changed in the last"
+        " {seconds} s and is still being written; ingest it again to take the line whole",
+        "zh": "暂缓 {count} 个无换行符的最后一行：文件在最近 {seconds} 秒内有改动，仍在写入；"
+        "请稍后再次导入，以读取完整的行",
+    },
+    "siem.ingest.spooled": {
+        "en": "spooled {count} event(s) for later delivery: the store is unreachable; they are"
+        " sent, in order, by the next ingest or listen that reaches it",
+        "zh": "已将 {count} 条事件暂存待发：存储不可达；下次能连通存储的导入或接收会按序补发",
+    },
+    "siem.col.spooled": {"en": "spooled", "zh": "待发"},
+    "siem.col.held": {"en": "held back", "zh": "暂缓"},
+}
+register(MESSAGES)
 
 
 HELP_KEYS = (
@@ -73,15 +146,24 @@ def build() -> typer.Typer:
     store_opt = typer.Option(None, "--store", help=h["siem.store"], metavar="URL")
     tz_opt = typer.Option(None, "--tz", help=h["siem.tz"], metavar="ZONE")
 
-    @group.command("ingest", help=t("siem.ingest.help"))
+    gap = "" if current_lang() == "zh" else " "  # Chinese sentences run on without a space
+    ingest_help = t("siem.ingest.help") + gap + t("siem.ingest.exit")
+
+    @group.command("ingest", help=ingest_help)
     def ingest(
         files: list[Path] = typer.Argument(..., help=h["siem.ingest.files"]),
         store: str | None = store_opt,
         tz: str | None = tz_opt,
         output_format: Format = typer.Option(Format.table, "--format"),
     ) -> None:
-        counters = _ingest(files, store, tz)
-        _print_counters(counters, output_format)
+        problems: list[Unreadable] = []
+        counters = _ingest(files, store, tz, problems)
+        for problem in problems:
+            _print_unreadable(problem)
+        _print_counters(counters, output_format, ingest=True)
+        code = ingest_exit_code(counters, problems)
+        if code:
+            raise typer.Exit(code)
 
     @group.command("listen", help=t("siem.listen.help"))
     def listen(
@@ -242,18 +324,31 @@ def _zone(name: str | None) -> Any:
         raise SiemError(t("siem.bad_tz", value=name), t("siem.bad_tz.hint")) from None
 
 
-def _ingest(files: list[Path], store: str | None, tz: str | None) -> Counters:
+def _ingest(
+    files: list[Path], store: str | None, tz: str | None, problems: list[Unreadable] | None = None
+) -> Counters:
+    """Import ``files``; the paths that could not be read go to ``problems``."""
     from secops.ingest.pipeline import import_paths
 
-    for path in files:
-        if str(path) != "-" and not path.is_file():
-            raise SiemError(t("siem.no_file", path=path))
     pipeline = _pipeline(store, tz, tails=False)
     try:
-        import_paths(pipeline, files, threading.Event())
+        skipped = import_paths(pipeline, files, threading.Event())
     finally:
         pipeline.store.close()
+    if problems is not None:
+        problems += skipped
     return pipeline.counters
+
+
+def ingest_exit_code(counters: Counters, problems: list[Unreadable]) -> int:
+    """1 a path unread, 4 a line held back, 3 events spooled, else 0 (the worst first)."""
+    if problems:
+        return 1
+    if counters.held:
+        return EXIT_HELD
+    if counters.spooled:
+        return EXIT_SPOOLED
+    return 0
 
 
 def _listen(
@@ -339,20 +434,39 @@ def _wait_for_signal(stop: threading.Event) -> None:
 # -- output ------------------------------------------------------------------------------------
 
 
-def _print_counters(counters: Counters, output_format: Format) -> None:
+def _print_unreadable(problem: Unreadable) -> None:
+    from secops.cli.app import safe
+
+    path = safe(problem.path)
+    err.print(
+        f"[red]{escape(t('app.error'))}[/]"
+        + t(f"siem.ingest.{problem.kind}", path=path, detail=safe(problem.detail))
+    )
+    hint = f"siem.ingest.{problem.kind}.hint"
+    if hint in MESSAGES:
+        err.print(f"  {t(hint, path=path)}")
+
+
+def _print_counters(counters: Counters, output_format: Format, *, ingest: bool = False) -> None:
     data = asdict(counters)
     if output_format is Format.json:
         out.print_json(json.dumps(data))
         return
+    names = ["lines", "events", "created", "duplicates", "quarantined"]
+    names += ["spooled", "held"] if ingest else []
     table = Table(title=t("siem.counters.title"))
-    for name in ("lines", "events", "created", "duplicates", "quarantined"):
+    for name in names:
         table.add_column(t(f"siem.col.{name}"), justify="right")
-    table.add_row(
-        *(str(data[n]) for n in ("lines", "events", "created", "duplicates", "quarantined"))
-    )
+    table.add_row(*(str(data[n]) for n in names))
     out.print(table)
     for reason, count in sorted(counters.reasons.items()):
         out.print(escape(t("siem.quarantine_reason", reason=reason, count=count)))
+    if ingest and counters.spooled:
+        out.print(escape(t("siem.ingest.spooled", count=counters.spooled)))
+    if ingest and counters.held:
+        from secops.ingest.readers import QUIET
+
+        out.print(escape(t("siem.ingest.held", count=counters.held, seconds=f"{QUIET:.0f}")))
 
 
 def _print_events(events: list[dict[str, Any]]) -> None:

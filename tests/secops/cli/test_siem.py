@@ -241,3 +241,54 @@ def test_a_password_on_the_command_line_is_refused_and_never_echoed(env: dict[st
     bad = dict(env, GOVSEC_STORE="ftp://elastic:s3cret@x")
     refused = govsec("siem", "stats", env=bad)
     assert refused.returncode == 1 and "s3cret" not in refused.stdout + refused.stderr
+
+
+def test_ingest_names_what_is_no_file_and_still_ingests_the_others(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.log"
+    good.write_text("Nov 21 08:00:00 lab01 sshd[1]: Invalid user alpha from 10.0.0.9 port 4000\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    result = govsec(
+        "siem", "ingest", str(folder), str(fifo), str(good), "--format", "json", env=env
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"{folder}: is a directory, not a regular file" in result.stderr
+    assert f"{fifo}: is a FIFO (named pipe), not a regular file" in result.stderr
+    assert "no such file" not in result.stderr
+    assert json.loads(result.stdout)["created"] == 1  # the regular file went in all the same
+    zh = govsec("--lang", "zh", "siem", "ingest", str(folder), env=env)
+    assert zh.returncode == 1 and f"{folder}：是目录，不是普通文件" in zh.stderr
+
+
+def test_ingest_holds_back_a_last_line_still_being_written(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("Nov 21 08:00:00 lab01 sshd[1]: Accepted password for PART")
+    held = govsec("siem", "ingest", str(log), env=env)
+    assert held.returncode == 4, held.stderr
+    assert "held back 1 last line(s) without a newline" in held.stdout
+    with log.open("a") as more:
+        more.write("IAL from 10.0.0.9 port 4000 ssh2\n")
+    done = as_json(govsec("siem", "ingest", str(log), "--format", "json", env=env))
+    assert isinstance(done, dict)
+    assert (done["created"], done["duplicates"], done["held"]) == (1, 0, 0)
+    [event] = searched(env, "", 1)
+    assert event["message"].endswith("for PARTIAL from 10.0.0.9 port 4000 ssh2")
+
+
+def test_ingest_into_an_unreachable_elasticsearch_says_what_it_spooled(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("Nov 21 08:00:00 lab01 sshd[1]: Invalid user alpha from 10.0.0.9 port 4000\n")
+    store = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    result = govsec("siem", "ingest", str(log), "--store", store, env=env)
+    assert result.returncode == 3, result.stderr
+    assert "spooled 1 event(s) for later delivery" in result.stdout
+    as_data = govsec("siem", "ingest", str(log), "--store", store, "--format", "json", env=env)
+    assert as_data.returncode == 3 and json.loads(as_data.stdout)["spooled"] == 1
