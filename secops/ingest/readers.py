@@ -263,8 +263,20 @@ class FileReader:
     def __iter__(self) -> Iterator[Line]:
         """The lines; raises :class:`Unreadable` for a path that is no regular file to read."""
         fd = self._open()
-        try:
-            yield from self._lines(fd)
+        source = ""
+        splitter = LineSplitter(0, self.max_line)
+        try:  # one generator, no delegation: every line passes through it
+            while data := os.pread(fd, READ_CHUNK, splitter.consumed):
+                received = _now()
+                parts = splitter.feed(data)
+                if parts and not source:
+                    # once a line is complete, so is the first: the fingerprint names it
+                    source = file_source(os.fstat(fd), fingerprint=_fingerprint(fd)[0])
+                for part in parts:
+                    yield _line(part, source, received)
+            last = self._last(fd, splitter, source)
+            if last is not None:
+                yield last
         except OSError as exc:
             raise Unreadable(self.path, "error", exc.strerror or str(exc)) from exc
         finally:
@@ -289,29 +301,22 @@ class FileReader:
             raise Unreadable(self.path, kind)
         return fd
 
-    def _lines(self, fd: int) -> Iterator[Line]:
-        source = ""
-        splitter = LineSplitter(0, self.max_line)
-        while data := os.pread(fd, READ_CHUNK, splitter.consumed):
-            received = _now()
-            parts = splitter.feed(data)
-            if parts and not source:
-                # once a line is complete, so is the first: the fingerprint names it
-                source = file_source(os.fstat(fd), fingerprint=_fingerprint(fd)[0])
-            for part in parts:
-                yield _line(part, source, received)
+    def _last(self, fd: int, splitter: LineSplitter, source: str) -> Line | None:
+        """The unterminated last line if the file is final; else None, and :attr:`held` set."""
         st = os.fstat(fd)
         growing = st.st_size != splitter.consumed or self._clock() - st.st_mtime < self.quiet
         last = splitter.rest()
         if last is None:
-            return
-        source = source or file_source(st, fingerprint=_fingerprint(fd)[0])
+            return None
+        line = _line(
+            last, source or file_source(st, fingerprint=_fingerprint(fd)[0]), _now(), final=True
+        )
         if growing:
             # still being written (it grew since the read that ended, or changed too recently
             # to call it final): a later read takes it whole
-            self.held = _line(last, source, _now(), final=True)
-            return
-        yield _line(last, source, _now(), final=True)
+            self.held = line
+            return None
+        return line
 
 
 def read_file(
@@ -322,7 +327,7 @@ def read_file(
     Raises:
         Unreadable: the path is no regular file, or it cannot be opened or read.
     """
-    yield from FileReader(path, max_line=max_line, quiet=quiet)
+    return iter(FileReader(path, max_line=max_line, quiet=quiet))
 
 
 def read_stream(
