@@ -6,10 +6,13 @@ every value: results carry hostile data (file contents, banners, user names).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     BytecodeCache,
@@ -17,8 +20,10 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
+    pass_context,
 )
-from markupsafe import Markup
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from secops import __version__
 from secops.audit.results import STATUSES, VERDICTS, AuditRun
@@ -42,6 +47,28 @@ from secops.report.view import (
 TEMPLATES = Path(__file__).parent / "templates"
 MATRIX_COLUMNS = 6  # hosts per verdict table: what an A4 page holds legibly
 CHART_ROWS = 30  # hosts per bar chart: an SVG cannot break across pages, 30 bars fit one
+# Characters of one value a report shows. Longer values (a whole file where one line was
+# expected) are cut, saying so and where the whole value is: the audit keeps values to 160
+# characters, so only results made elsewhere meet the cut.
+MAX_SHOWN = 1000
+# Longest stretch of a value given to the layout without a break opportunity. WeasyPrint's
+# line breaking costs the square of an unbreakable run (and of a run of CJK text, every
+# character of which may break): a 2,000-character run took 16 s, 20,000 several minutes.
+# A <wbr> every RUN characters bounds each run: the cost becomes linear, and copied text is
+# unchanged (a <wbr> is no character).
+RUN = 40
+_LONG_RUN = re.compile(rf"\S{{{RUN + 1},}}")
+_AFTER = frozenset("/,;:.=_|&)]}>")  # ASCII a long run is best cut after (not in a-word)
+# the report's words for a cut value (labels.py keeps the rest)
+_CUT = {
+    "en": "… [cut: the first {shown:,} of {total:,} characters; the whole value: {where}]",
+    "zh": "……（已截断：共 {total:,} 个字符，仅显示前 {shown:,} 个；完整内容见 {where}）",
+}
+_RESULTS = {"en": "results.json and the JSON report", "zh": "results.json 及 JSON 报告"}
+_FACTS = {
+    "en": "results.json; the raw facts read on {host}: {bundle}, records {first} to {last}",
+    "zh": "results.json；{host} 上读取的原始数据：证据包 {bundle} 第 {first} 至 {last} 条记录",
+}
 
 
 @dataclass
@@ -63,6 +90,7 @@ class Row:
     check_span: int
     evidence: EvidenceView | None
     empty: bool = False  # the host's verdict rests on no check (a manual control)
+    host: str = ""  # whose evidence the line shows
 
 
 def render_html(
@@ -85,6 +113,7 @@ def render_view(view: ReportView) -> str:
         L=labels_for(view.lang),
         t=lambda key, **fields: label(key, view.lang, **fields),
         charts=_charts(view),
+        facts=FactRecords(view.bundle.file if view.bundle else None),
         groups=groups(view.controls),
         audited=[h for h in view.hosts if h.reachable],
         verdict_colors=charts.VERDICT_COLORS,
@@ -130,11 +159,116 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters["shown"] = printable
+    env.filters["shown"] = _shown
+    env.filters["shown_text"] = shown_text
     env.filters["score"] = _score
     env.globals["rows"] = rows
     env.globals["score_color"] = charts.score_color
     return env
+
+
+@dataclass
+class FactRecords:
+    """Where an audit's bundle keeps each host's raw facts: read only when a value is cut."""
+
+    bundle: str | None
+    _seqs: dict[str, list[int]] | None = field(default=None, repr=False)
+
+    def of(self, host: str) -> list[int]:
+        """The seq of every ``fact`` record of ``host`` in the bundle's last run."""
+        if self._seqs is None:
+            self._seqs = _fact_seqs(Path(self.bundle)) if self.bundle else {}
+        return self._seqs.get(host, [])
+
+
+def _fact_seqs(bundle: Path) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    try:
+        with bundle.open("rb") as lines:
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                    record, seq = entry["record"], entry["seq"]
+                except (ValueError, KeyError, TypeError):
+                    continue  # a damaged line: the bundle section says so
+                if not isinstance(record, dict) or not isinstance(seq, int):
+                    continue
+                if record.get("kind") == "audit":  # a folder used twice: its last run counts
+                    found = {}
+                elif record.get("kind") == "fact" and isinstance(record.get("host"), str):
+                    found.setdefault(record["host"], []).append(seq)
+    except OSError:
+        return {}
+    return found
+
+
+def shown_text(value: str, limit: int = MAX_SHOWN) -> str:
+    """``value`` made visible (:func:`printable`) and cut to ``limit`` characters, as text."""
+    return printable(value if len(value) <= limit else value[:limit] + "…")
+
+
+@pass_context
+def _shown(context: Context, value: str, host: str = "", limit: int = MAX_SHOWN) -> Markup:
+    """A host's ``value`` as the report shows it: control characters visible, at most
+    ``limit`` characters (a cut value says where the whole one is, the raw facts of ``host``
+    when named), and a break opportunity in every long run, so laying it out costs linear time.
+    """
+    if len(value) <= limit:
+        return breakable(printable(value))
+    lang = _lang(context)
+    where = _RESULTS[lang]
+    seqs = context["facts"].of(host) if host and "facts" in context else []
+    if seqs:
+        bundle = Path(context["facts"].bundle).name
+        where = _FACTS[lang].format(host=host, bundle=bundle, first=min(seqs), last=max(seqs))
+    marker = _CUT[lang].format(shown=limit, total=len(value), where=where)
+    return breakable(printable(value[:limit])) + Markup('<span class="cut">{}</span>').format(
+        breakable(marker)
+    )
+
+
+def _lang(context: Context) -> Lang:
+    for name in ("v", "g"):
+        lang = getattr(context.get(name), "lang", None)
+        if lang in ("zh", "en"):
+            return lang  # type: ignore[no-any-return]
+    return "en"
+
+
+def breakable(text: str) -> Markup:
+    """``text`` escaped, with a ``<wbr>`` every :data:`RUN` characters of a run without space."""
+    if len(text) <= RUN or not _LONG_RUN.search(text):
+        return escape(text)
+    parts: list[Any] = []
+    last = 0
+    for run in _LONG_RUN.finditer(text):
+        parts.append(escape(text[last : run.start()]))
+        parts.append(Markup("<wbr>").join(_word_pieces(run.group())))
+        last = run.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def _word_pieces(word: str) -> list[str]:
+    """``word`` in pieces of at most RUN characters, cut where a reader would: beside a CJK
+    character or after a separator (``adm、disk`` after the 、, ``/etc/ssh/`` after a /), else
+    (a hash, base64) after RUN characters."""
+    pieces, start = [], 0
+    while len(word) - start > RUN:
+        end = start + RUN
+        cut = next(
+            (i for i in range(end, start, -1) if not _inside(word, i)),
+            end,
+        )
+        pieces.append(word[start:cut])
+        start = cut
+    pieces.append(word[start:])
+    return pieces
+
+
+def _inside(word: str, i: int) -> bool:
+    before, after = word[i - 1], word[i]
+    return before.isascii() and after.isascii() and before not in _AFTER
 
 
 def _score(value: float | None) -> str:
@@ -159,7 +293,8 @@ def rows(control: ControlView) -> list[Row]:
         for check in verdict.checks:
             items: list[EvidenceView | None] = list(check.evidence) or [None]
             for index, evidence in enumerate(items):
-                lines.append(Row(None, 0, check if index == 0 else None, len(items), evidence))
+                first_line = check if index == 0 else None
+                lines.append(Row(None, 0, first_line, len(items), evidence, host=verdict.host))
         if len(lines) == first:
             lines.append(Row(None, 0, None, 1, None, empty=True))
         lines[first].verdict = verdict
