@@ -145,7 +145,7 @@ def judge_cell(evidence: Evidence, control: Control, target: Target) -> Cell:
     ways = control.evidenced_by
     if target.source == "operations":
         return _operations(evidence, control, target)
-    if target.kind == "host" and "checks" in ways:
+    if target.kind == "host" and control.scope == "host":  # audited, manual ones included
         cell = _host(evidence, control, target)
         if cell is not None:
             return cell
@@ -177,13 +177,15 @@ def _host(evidence: Evidence, control: Control, target: Target) -> Cell | None:
         return Cell(
             target.name, "open", "checks", Said("reason.not_judged", {"level": audit.run.level})
         )
-    if result.verdict == "manual":
-        return None
     seq = audit.verdict_seqs.get(host.name)
     cite = [f"{audit.folder.name}/evidence.jsonl#{seq}" if seq else f"{audit.folder.name}"]
     statuses = {c.check_id: c for c in host.checks}
     failing = [cid for cid in result.checks if statuses.get(cid) and statuses[cid].status != "pass"]
     failing = [cid for cid in failing if statuses[cid].status in ("fail", "error")]
+    if result.verdict == "manual":
+        if not failing:
+            return None  # the assessor's answer decides
+        return _manual_but_failing(evidence, control, target, failing, cite, audit.verified)
     severity = ""
     for check_id in failing:
         check = evidence.catalog.checks.get(check_id)
@@ -216,6 +218,43 @@ def _host(evidence: Evidence, control: Control, target: Target) -> Cell | None:
         failing,
         severity if verdict in ("partial", "noncompliant") else "",
         unverified=not audit.verified,
+    )
+
+
+def _manual_but_failing(
+    evidence: Evidence,
+    control: Control,
+    target: Target,
+    failing: list[str],
+    cite: list[str],
+    verified: bool,
+) -> Cell:
+    """A manual control whose supporting checks fail on the host: no answer can make it 符合.
+
+    The audit saw what is missing (no anti-malware, no integrity baseline): the cell is
+    不符合 when a failing check is essential for the control, else 部分符合 at best; an
+    answer that is worse still (不符合) stands.
+    """
+    checks = evidence.catalog.checks
+    essential = any(control.id in checks[c].essential_for for c in failing if c in checks)
+    verdict = "noncompliant" if essential else "partial"
+    answered = evidence.questionnaire.answer_for(control.id, target.name)
+    if answered is not None and answered.answer == "noncompliant":
+        verdict = "noncompliant"
+    severity = ""
+    for check_id in failing:
+        check = checks.get(check_id)
+        if check is not None and _SEVERITY_RANK[check.severity] < _SEVERITY_RANK[severity]:
+            severity = check.severity
+    return Cell(
+        target.name,
+        verdict,
+        "checks",
+        Said("reason.manual_checks_fail", {"checks": _titles(evidence.catalog, failing)}),
+        cite,
+        failing,
+        severity or "low",
+        unverified=not verified,
     )
 
 

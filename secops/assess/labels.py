@@ -125,6 +125,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "the checks passed but are only partial evidence: {checks}",
         "zh": "检查通过，但仅为部分证据：{checks}",
     },
+    "reason.manual_checks_fail": {
+        "en": "the audit found these checks failing on this host, whatever the questionnaire "
+        "says: {checks}",
+        "zh": "核查发现该主机上以下检查未通过（调查表的答复不能改变这一点）：{checks}",
+    },
     "reason.cloud_violated": {
         "en": "cloud policies violated: {policies}",
         "zh": "云上策略未满足：{policies}",

@@ -282,3 +282,28 @@ def test_a_clean_copy_of_the_inputs_gives_the_same_verdicts(
     shutil.copytree(clean, copy, dirs_exist_ok=True)
     second = _assess(copy)
     assert [(i.id, i.verdict) for i in first.items] == [(i.id, i.verdict) for i in second.items]
+
+
+def test_an_answer_cannot_lift_what_the_audit_found_missing(
+    tmp_path: Path, catalog: Catalog, key: SigningKey
+) -> None:
+    """ce.mw.a and ce.ac.g are manual (an assessor judges them) but the audit sees part of
+    them: no anti-malware on a host is 不符合 and no MAC is 部分符合 at best, whatever the
+    questionnaire says for every object."""
+    (tmp_path / "av.pdf").write_bytes(b"%PDF-1.4 licence\n")
+    answers = [
+        {"item": item, "answer": "compliant", "attachments": ["av.pdf"]}
+        for item in ("ce.mw.a", "ce.ac.g")
+    ]
+    write_system(tmp_path, HOSTS, answers=answers)
+    failing = {"antimalware_present": "fail", "mac_enabled": "fail"}
+    write_audit(tmp_path / "audits" / "a1", catalog, {"web-1": failing, "db-1-host": {}}, key)
+    assessment = _assess(tmp_path)
+    malware = _cells(assessment, "ce.mw.a")
+    assert malware["web-1"] == "noncompliant"  # antimalware_present is essential for it
+    assert malware["db-1-host"] == "compliant"  # nothing failing: the answer decides
+    assert _cells(assessment, "ce.ac.g")["web-1"] == "partial"
+    cell = next(c for c in _item(assessment, "ce.mw.a").cells if c.target == "web-1")
+    assert cell.reason.key == "reason.manual_checks_fail" and cell.failing == [
+        "antimalware_present"
+    ]
