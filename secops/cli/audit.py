@@ -163,13 +163,9 @@ def exit_code(run: AuditRun, fail_under: float | None) -> int:
 
 def _print_table(run: AuditRun) -> None:
     table = Table(title=t("audit.title", level=run.level))
-    for column in ("host", "address", "score", "pass", "fail", "error", "n/a", "manual", ""):
-        table.add_column(
-            column,
-            justify="right"
-            if column in ("score", "pass", "fail", "error", "n/a", "manual")
-            else "left",
-        )
+    numbers = ("score", "pass", "fail", "error", "na", "manual")
+    for column in ("host", "address", *numbers, "note"):
+        table.add_column(t(f"audit.col.{column}"), justify="right" if column in numbers else "left")
     for host in run.hosts:
         if not host.reachable:
             table.add_row(
@@ -187,6 +183,8 @@ def _print_table(run: AuditRun) -> None:
         counts = host.counts()
         score = "-" if host.score is None else f"{host.score:.1f}"
         note = "" if host.as_root else t("audit.not_root")
+        # manual items are controls left to the assessor (checks are never manual)
+        manual = sum(1 for control in host.controls if control.verdict == "manual")
         table.add_row(
             escape(host.name),
             escape(host.address),
@@ -195,7 +193,7 @@ def _print_table(run: AuditRun) -> None:
             str(counts["fail"]),
             str(counts["error"]),
             str(counts["na"]),
-            str(counts["manual"]),
+            str(manual),
             note,
         )
     out.print(table)
