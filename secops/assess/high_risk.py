@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from secops.assess.judge import Evidence, ItemResult
+from secops.assess.judge import Cell, Evidence, ItemResult
+from secops.assess.scoring import RISK_RANK
 from secops.assess.sources import HostEvidence
 
 State = str  # determined | compensated | clear | undecided
@@ -246,3 +247,24 @@ def determine(evidence: Evidence, items: list[ItemResult]) -> list[HighRisk]:
     ]
     order = {"determined": 0, "compensated": 1, "undecided": 2, "clear": 3}
     return sorted(found, key=lambda r: order[r.state])
+
+
+def risk_of(item: ItemResult, cell: Cell, risks: list[HighRisk]) -> str:
+    """高 where a determined rule of the item covers the object (中 when compensated); else 中
+    for a 不符合 cell with a high- or medium-severity failure, 低 for any other finding."""
+    if cell.verdict not in ("noncompliant", "partial"):
+        return ""
+    for risk in risks:
+        if risk.rule.control == item.id and cell.target in risk.decision.objects:
+            return "high" if risk.state == "determined" else "medium"
+    if cell.verdict == "noncompliant" and cell.severity in ("high", "medium"):
+        return "medium"
+    return "low"
+
+
+def worst_risk(items: list[ItemResult], risks: list[HighRisk]) -> str:
+    """The worst risk among every finding; "high" whenever a rule is determined."""
+    if any(r.state == "determined" for r in risks):
+        return "high"
+    found = {risk_of(item, cell, risks) for item in items for cell in item.cells}
+    return max(found, key=RISK_RANK.__getitem__, default="")

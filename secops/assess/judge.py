@@ -186,17 +186,8 @@ def _host(evidence: Evidence, control: Control, target: Target) -> Cell | None:
         if not failing:
             return None  # the assessor's answer decides
         return _manual_but_failing(evidence, control, target, failing, cite, audit.verified)
-    severity = ""
-    for check_id in failing:
-        check = evidence.catalog.checks.get(check_id)
-        if check is not None and _SEVERITY_RANK[check.severity] < _SEVERITY_RANK[severity]:
-            severity = check.severity
-    verdict = {
-        "compliant": "compliant",
-        "partial": "partial",
-        "noncompliant": "noncompliant",
-        "na": "na",
-    }[result.verdict]
+    severity = _worst_severity(evidence.catalog, failing)
+    verdict: str = result.verdict  # the audit's own: compliant, partial, noncompliant or na
     if verdict == "compliant":
         said = Said("reason.checks_pass", {"n": len(result.checks)})
     elif verdict == "na":
@@ -241,11 +232,7 @@ def _manual_but_failing(
     answered = evidence.questionnaire.answer_for(control.id, target.name)
     if answered is not None and answered.answer == "noncompliant":
         verdict = "noncompliant"
-    severity = ""
-    for check_id in failing:
-        check = checks.get(check_id)
-        if check is not None and _SEVERITY_RANK[check.severity] < _SEVERITY_RANK[severity]:
-            severity = check.severity
+    severity = _worst_severity(evidence.catalog, failing)
     return Cell(
         target.name,
         verdict,
@@ -364,6 +351,12 @@ def _answered(questionnaire: Questionnaire, control: Control, target: Target) ->
         [] if answered.answer == "compliant" else ["questionnaire"],
         severity,
     )
+
+
+def _worst_severity(catalog: Catalog, check_ids: list[str]) -> str:
+    """The highest severity among the checks ("" for none the catalog knows)."""
+    found = [catalog.checks[c].severity for c in check_ids if c in catalog.checks]
+    return min(found, key=_SEVERITY_RANK.__getitem__, default="")
 
 
 def _titles(catalog: Catalog, check_ids: list[str]) -> Localized:

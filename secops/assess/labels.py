@@ -311,11 +311,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "要求项在每个对象上按符合 1、部分符合 0.5、不符合 0 计分（不适用不计入，待核查按 0 计），"
         "多对象取平均；安全控制点得分为加权平均乘以 10；总分为各控制点得分的平均值乘以 10。",
     },
-    # verdicts of the system assessment (open: evidence missing)
-    "verdict.compliant": {"en": "Compliant", "zh": "符合"},
-    "verdict.partial": {"en": "Partially compliant", "zh": "部分符合"},
-    "verdict.noncompliant": {"en": "Non-compliant", "zh": "不符合"},
-    "verdict.na": {"en": "Not applicable", "zh": "不适用"},
+    # verdicts of the system assessment: the host report's four (below), and open
     "verdict.open": {"en": "Open", "zh": "待核查"},
     "risk.high": {"en": "High risk", "zh": "高风险"},
     "risk.medium": {"en": "Medium risk", "zh": "中风险"},
@@ -412,6 +408,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "hr.state.clear": {"en": "Not present", "zh": "不存在"},
 }
 
+# the verdicts an assessor states are the same words whichever report states them
+TEXTS.update(
+    {f"verdict.{v}": LABELS[f"verdict.{v}"] for v in ("compliant", "partial", "noncompliant", "na")}
+)
 LABELS.update({f"as.{key}": value for key, value in TEXTS.items()})
 
 

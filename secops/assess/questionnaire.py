@@ -20,7 +20,6 @@ attachments' SM3 and SHA-256 go into the assessment's signed evidence bundle.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from secops.assess.labels import alabel
 from secops.catalog.model import Catalog, Localized
 from secops.errors import GovsecError
-from secops.report.bundle import digest
+from secops.report.bundle import digests
 
 Answer = Literal["compliant", "partial", "noncompliant", "na"]
 
@@ -150,12 +149,8 @@ def load_questionnaire(path: Path, catalog: Catalog) -> Questionnaire:
                 number,
             )
         )
-    return Questionnaire(
-        path,
-        tuple(answers),
-        hashlib.sha256(raw_bytes).hexdigest(),
-        digest("sm3", raw_bytes),
-    )
+    hashed = digests(raw_bytes)
+    return Questionnaire(path, tuple(answers), hashed["sha256"], hashed["sm3"])
 
 
 def _hashed(questionnaire: Path, number: int, attachment: Path) -> Attachment:
@@ -172,9 +167,8 @@ def _hashed(questionnaire: Path, number: int, attachment: Path) -> Attachment:
                 problem=exc.strerror,
             )
         ) from exc
-    return Attachment(
-        str(attachment), hashlib.sha256(data).hexdigest(), digest("sm3", data), len(data)
-    )
+    hashed = digests(data)
+    return Attachment(str(attachment), hashed["sha256"], hashed["sm3"], len(data))
 
 
 def open_questions(items: list[tuple[str, str, str, list[str]]]) -> str:

@@ -174,19 +174,10 @@ def build_view(assessment: Assessment, lang: Lang, executive: bool = False) -> V
 
 
 def _remediation(assessment: Assessment, item: ItemResult, lang: Lang) -> list[str]:
-    catalog_checks = {}
-    from secops.catalog.model import load_catalog
-
-    catalog_checks = load_catalog().checks
-    texts: list[str] = []
-    for cell in item.cells:
-        if cell.verdict not in ("noncompliant", "partial"):
-            continue
-        text = _fix(cell, catalog_checks, item, lang)
-        for line in text:
-            if line not in texts:
-                texts.append(line)
-    return texts
+    """Each failing cell's advice, once (dict keys keep the first-seen order)."""
+    checks = assessment.catalog.checks
+    found = (cell for cell in item.cells if cell.verdict in ("noncompliant", "partial"))
+    return list(dict.fromkeys(line for cell in found for line in _fix(cell, checks, item, lang)))
 
 
 def _fix(cell: Cell, checks: dict[str, Any], item: ItemResult, lang: Lang) -> list[str]:
@@ -211,19 +202,10 @@ def _fix(cell: Cell, checks: dict[str, Any], item: ItemResult, lang: Lang) -> li
 
 
 def render(view: View) -> str:
-    from secops import __version__
-    from secops.report.html import environment
-    from secops.report.labels import labels_for
+    from secops.report.html import render_template
 
-    template = environment().get_template("assess.html.j2")
-    return template.render(
-        v=view,
-        a=view.a,
-        L=labels_for(view.lang),
-        t=lambda key, **fields: label(key, view.lang, **fields),
-        colors=VERDICT_COLORS,
-        kinds=_kinds(view.a),
-        version=__version__,
+    return render_template(
+        "assess.html.j2", view.lang, v=view, a=view.a, colors=VERDICT_COLORS, kinds=_kinds(view.a)
     )
 
 

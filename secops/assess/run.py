@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from secops.assess.high_risk import HighRisk, determine
+from secops.assess.high_risk import HighRisk, determine, risk_of, worst_risk
 from secops.assess.judge import (
     OPERATIONS_TARGET,
     Cell,
@@ -33,7 +33,7 @@ from secops.assess.judge import (
 )
 from secops.assess.labels import alabel
 from secops.assess.questionnaire import EMPTY, Questionnaire, load_questionnaire
-from secops.assess.scoring import RISK_RANK, Score, conclude
+from secops.assess.scoring import Score, conclude
 from secops.assess.sources import (
     AuditSource,
     CloudSource,
@@ -41,13 +41,12 @@ from secops.assess.sources import (
     SourceError,
     check_cloud,
     check_operations,
-    file_digests,
     read_audits,
 )
 from secops.assess.system import System, load_system
 from secops.catalog.model import Catalog, Localized, load_catalog
 from secops.files import private_dir, write_atomic
-from secops.report.bundle import BUNDLE_NAME, BundleWriter
+from secops.report.bundle import BUNDLE_NAME, BundleWriter, digests
 from secops.report.evidence import results_digests, sign_bundle
 from secops.report.signing import SigningKey
 
@@ -58,6 +57,7 @@ ASSESSMENT_FORMAT = 1
 @dataclass
 class Assessment:
     system: System
+    catalog: Catalog  # the one the items were judged with: the report reads its checks
     level: int
     started: str
     finished: str
@@ -75,26 +75,7 @@ class Assessment:
     signature: dict[str, Any] = field(default_factory=dict)
 
     def risk_of(self, item: ItemResult, cell: Cell) -> str:
-        """高 where a determined 高风险 rule of the item covers the object; else 中 or 低."""
-        if cell.verdict not in ("noncompliant", "partial"):
-            return ""
-        for risk in self.high_risks:
-            if risk.rule.control == item.id and cell.target in risk.decision.objects:
-                return "high" if risk.state == "determined" else "medium"
-        if cell.verdict == "noncompliant" and cell.severity in ("high", "medium"):
-            return "medium"
-        return "low"
-
-    def worst_risk(self) -> str:
-        worst = ""
-        for item in self.items:
-            for cell in item.cells:
-                risk = self.risk_of(item, cell)
-                if RISK_RANK[risk] > RISK_RANK[worst]:
-                    worst = risk
-        if any(r.state == "determined" for r in self.high_risks):
-            worst = "high"
-        return worst
+        return risk_of(item, cell, self.high_risks)
 
 
 def targets_of(system: System, cloud: CloudSource | None) -> list[Target]:
@@ -175,6 +156,7 @@ def assess(
     risks = determine(evidence, items)
     assessment = Assessment(
         system,
+        catalog,
         system.level,
         started,
         "",
@@ -186,9 +168,8 @@ def assess(
         questionnaire,
         items,
         risks,
-        conclude(items, ""),
+        conclude(items, worst_risk(items, risks)),
     )
-    assessment.score = conclude(items, assessment.worst_risk())
     assessment.finished = datetime.now(UTC).isoformat(timespec="seconds")
     assessment.seconds = round(time.perf_counter() - begun, 3)
     return assessment
@@ -251,7 +232,7 @@ def source_records(assessment: Assessment) -> list[dict[str, Any]]:
             "path": str(system.path),
             "record_number": system.record_number,
             "level": assessment.level,
-            **file_digests(system.path.read_bytes()),
+            **digests(system.path.read_bytes()),
         }
     ]
     for audit in assessment.audits:

@@ -28,7 +28,7 @@ from secops.assess.labels import alabel
 from secops.audit.results import AuditRun, HostResult
 from secops.errors import GovsecError
 from secops.report.build import RESULTS_NAME, bundle_beside, load_results
-from secops.report.bundle import digest
+from secops.report.bundle import digests
 from secops.report.evidence import check_evidence
 
 RETENTION_DAYS = 180  # Cybersecurity Law art. 21(3): network logs kept at least six months
@@ -36,10 +36,6 @@ RETENTION_DAYS = 180  # Cybersecurity Law art. 21(3): network logs kept at least
 
 class SourceError(GovsecError):
     """Evidence the assessment cannot use."""
-
-
-def file_digests(data: bytes) -> dict[str, str]:
-    return {"sha256": hashlib.sha256(data).hexdigest(), "sm3": digest("sm3", data)}
 
 
 # -- host audits ---------------------------------------------------------------------------------
@@ -104,7 +100,7 @@ def read_audits(
                 check.signer,
                 check.key_fingerprint,
                 check.chain.head_sm3,
-                file_digests(results.read_bytes()),
+                digests(results.read_bytes()),
                 check.verdict_seqs,
             )
         )
@@ -165,9 +161,7 @@ def check_cloud(topology: Path, provider: str) -> CloudSource:
         outcomes.append(
             PolicyOutcome(policy.id, policy.control, policy.title, policy.title_zh, status, shown)
         )
-    return CloudSource(
-        topology, planned.provider, len(planned.resources), file_digests(data), outcomes
-    )
+    return CloudSource(topology, planned.provider, len(planned.resources), digests(data), outcomes)
 
 
 # -- operations ----------------------------------------------------------------------------------

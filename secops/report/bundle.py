@@ -55,6 +55,11 @@ def digest(algorithm: Algorithm, data: bytes) -> str:
     return sm3.finalize().hex()
 
 
+def digests(data: bytes) -> dict[str, str]:
+    """SHA-256 and SM3 of ``data``, as bundle records and signatures name them."""
+    return {"sha256": digest("sha256", data), "sm3": digest("sm3", data)}
+
+
 def link(algorithm: Algorithm, seq: int, prev: str, record: dict[str, Any]) -> str:
     """The chain hash of record ``seq`` given the previous hash of the same chain."""
     return digest(algorithm, canonical({"prev": prev, "record": record, "seq": seq}))

@@ -20,7 +20,6 @@ results.json with the verdicts the signed chain holds: any difference is named.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from secops.files import write_atomic
-from secops.report.bundle import BundleCheck, BundleWriter, canonical, digest, verify_bundle
+from secops.report.bundle import BundleCheck, BundleWriter, canonical, digests, verify_bundle
 from secops.report.errors import ReportError
 from secops.report.labels import LABELS, label
 from secops.report.signing import (
@@ -56,8 +55,7 @@ def signature_beside(bundle: Path) -> Path:
 
 def results_digests(results_text: str) -> dict[str, str]:
     """SHA-256 and SM3 of a results.json's canonical form (its values, not its layout)."""
-    data = canonical(json.loads(results_text))
-    return {"sha256": hashlib.sha256(data).hexdigest(), "sm3": digest("sm3", data)}
+    return digests(canonical(json.loads(results_text)))
 
 
 def verdict_records(results_text: str) -> list[dict[str, Any]]:

@@ -150,19 +150,10 @@ def gap_outputs(html: Path) -> tuple[Path, Path]:
 
 def render_gaps_html(gaps: Gaps) -> str:
     """Both sheets as one self-contained HTML page in the gaps' language."""
-    from secops import __version__
     from secops.report import charts
-    from secops.report.html import environment
-    from secops.report.labels import labels_for
+    from secops.report.html import render_template
 
-    template = environment().get_template("gaps.html.j2")
-    return template.render(
-        g=gaps,
-        verdict_colors=charts.VERDICT_COLORS,
-        L=labels_for(gaps.lang),
-        t=lambda key, **fields: label(key, gaps.lang, **fields),
-        version=__version__,
-    )
+    return render_template("gaps.html.j2", gaps.lang, g=gaps, verdict_colors=charts.VERDICT_COLORS)
 
 
 def write_gaps_xlsx(gaps: Gaps, path: Path) -> None:

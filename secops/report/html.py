@@ -105,13 +105,27 @@ def render_html(
     return render_view(build_view(run, catalog, lang, bundle=bundle, now=now))
 
 
+def render_template(name: str, lang: Lang, **context: Any) -> str:
+    """Template ``name`` in ``lang``: every report template gets its words (``L``, ``t``) and
+    the tool's version this way, besides its own ``context``."""
+    return (
+        _environment()
+        .get_template(name)
+        .render(
+            L=labels_for(lang),
+            t=lambda key, **fields: label(key, lang, **fields),
+            version=__version__,
+            **context,
+        )
+    )
+
+
 def render_view(view: ReportView) -> str:
     """The HTML document of an already built report view."""
-    template = _environment().get_template("report.html.j2")
-    return template.render(
+    return render_template(
+        "report.html.j2",
+        view.lang,
         v=view,
-        L=labels_for(view.lang),
-        t=lambda key, **fields: label(key, view.lang, **fields),
         charts=_charts(view),
         facts=FactRecords(view.bundle.file if view.bundle else None),
         groups=groups(view.controls),
@@ -122,7 +136,6 @@ def render_view(view: ReportView) -> str:
         # checks are never "manual" today (manual items are controls, counted with the
         # verdicts): a legend and columns of zeros beside "待人工核查 45" only mislead
         statuses=tuple(s for s in STATUSES if s != "manual" or view.totals.statuses.get(s)),
-        version=__version__,
         matrix_columns=MATRIX_COLUMNS,
     )
 
