@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from secops.assess.labels import alabel
 from secops.catalog.model import Catalog, Localized
-from secops.errors import GovsecError
+from secops.errors import GovsecError, first_problem
 from secops.report.bundle import digests
 
 Answer = Literal["compliant", "partial", "noncompliant", "na"]
@@ -121,10 +121,9 @@ def load_questionnaire(path: Path, catalog: Catalog) -> Questionnaire:
         try:
             parsed = Entry.model_validate(entry)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"]) or "(entry)"
+            where, why = first_problem(exc, "(entry)")
             raise QuestionnaireError(
-                alabel("error.q_entry", path=path, number=number, field=where, problem=error["msg"])
+                alabel("error.q_entry", path=path, number=number, field=where, problem=why)
             ) from exc
         if parsed.item not in catalog.controls:
             raise QuestionnaireError(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from secops.assess.labels import alabel
 from secops.catalog.model import Localized, TargetKind
-from secops.errors import GovsecError
+from secops.errors import GovsecError, first_problem
 
 Provider = Literal["alicloud", "openstack"]
 
@@ -130,11 +130,8 @@ def load_system(path: Path) -> System:
     try:
         system = System.model_validate({**raw, "path": path})
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "(file)"
-        raise SystemFileError(
-            alabel("error.system", path=path, field=where, problem=error["msg"])
-        ) from exc
+        where, why = first_problem(exc, "(file)")
+        raise SystemFileError(alabel("error.system", path=path, field=where, problem=why)) from exc
     return _resolved(system, path.parent)
 
 

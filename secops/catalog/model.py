@@ -45,7 +45,7 @@ from pydantic import (
     model_validator,
 )
 
-from secops.errors import GovsecError
+from secops.errors import GovsecError, first_problem
 
 HERE = Path(__file__).parent
 Level = Literal[2, 3]
@@ -299,9 +299,8 @@ def load_catalog(folder: Path = HERE) -> Catalog:
             try:
                 parsed = model.model_validate(entry)
             except ValidationError as exc:
-                error = exc.errors()[0]
-                field = ".".join(str(p) for p in error["loc"]) or "(entry)"
-                raise CatalogError(f"{path}: {name}: {field}: {error['msg']}") from exc
+                field, problem = first_problem(exc, "(entry)")
+                raise CatalogError(f"{path}: {name}: {field}: {problem}") from exc
             if parsed.id in target:
                 raise CatalogError(f"{path}: {parsed.id}: id: defined twice")
             target[parsed.id] = parsed

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from secops.audit.results import RESULTS_VERSION, AuditRun
 from secops.catalog.model import Catalog
+from secops.errors import first_problem
 from secops.i18n import Lang
 from secops.report.bundle import BUNDLE_NAME
 from secops.report.errors import ReportError
@@ -85,9 +86,8 @@ def load_results(path: Path) -> AuditRun:
     try:
         return _adapter().validate_python(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "(top)"
-        problem = f"{where}: {error['msg']}"
+        where, why = first_problem(exc)
+        problem = f"{where}: {why}"
         raise ReportError(label("error.bad_results", path=file, problem=problem), hint) from exc
 
 
