@@ -16,7 +16,7 @@ import pytest
 
 from secops.ingest import worker
 from secops.ingest.checkpoint import Checkpoints
-from secops.ingest.pipeline import Pipeline, Quarantine, run_lines
+from secops.ingest.pipeline import Pipeline, Quarantine, import_paths, run_lines
 from secops.ingest.readers import (
     MAX_LINE_BYTES,
     OVERSIZE,
@@ -116,6 +116,27 @@ def test_batches_by_size_and_by_time(tmp_path: Path) -> None:
     assert pipeline.due()
     pipeline.flush()
     assert not pipeline.due() and pipeline.pending == 0
+
+
+class Ticking(Clock):
+    """A clock a second later at every reading: every batch has waited past flush_ms."""
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_a_whole_file_goes_in_full_batches_a_stream_by_time_too(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(b"".join(b"line %d\n" % n for n in range(7)))
+    whole, stream = FakeStore(), FakeStore()
+    pipeline = make(tmp_path / "a", whole, batch_size=3, flush_ms=200, clock=Ticking())
+    import_paths(pipeline, [log], threading.Event(), quiet=0)
+    assert whole.puts == [3, 3, 1]  # every line was at hand: no batch went early
+    pipeline = make(tmp_path / "b", stream, batch_size=3, flush_ms=200, clock=Ticking())
+    run_lines(pipeline, read_stream(io.BytesIO(log.read_bytes())), threading.Event())
+    assert stream.puts == [1] * 7  # a stream may go quiet: each line waited too long
+    assert len(whole.events) == len(stream.events) == 7
 
 
 def test_checkpoint_moves_only_after_the_store_accepts(tmp_path: Path) -> None:
