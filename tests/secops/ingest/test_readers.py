@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,19 @@ def test_a_tailed_file_on_a_reused_inode_whose_mark_was_dropped_gets_new_ids(
     path.write_bytes(b"new one\n")  # same inode, other content
     [new] = tailer(path, checkpoints).poll()
     assert new.position == 0 and event_id(new) != event_id(old[0])
+
+
+def test_a_line_takes_its_fields_in_order_and_defaults_to_received_now() -> None:
+    before = datetime.now(UTC)
+    line = Line(b"x", "file:1:2", 40)
+    assert (line.host, line.end, line.tags, line.length) == (None, -1, (), -1)
+    assert before <= line.received <= datetime.now(UTC)
+    full = Line(b"x", "file:1:2", 40, "lab01", before, 42, (NO_NEWLINE,), 1)
+    assert full == Line(
+        raw=b"x", source="file:1:2", position=40, host="lab01", received=before, end=42,
+        tags=(NO_NEWLINE,), length=1,
+    )  # fmt: skip
+    assert "position=40" in repr(full)
 
 
 def test_file_id_is_source_and_position() -> None:
