@@ -37,6 +37,8 @@ from secops.report.view import (
     CheckView,
     ControlView,
     EvidenceView,
+    Finding,
+    HostFinding,
     HostVerdict,
     HostView,
     ReportView,
@@ -81,16 +83,46 @@ class Group:
 
 
 @dataclass
-class Row:
-    """One line of a control's evidence table; cells spanning lines appear on the first only."""
+class Alike:
+    """What one check showed on some hosts, word for word alike: its status, message and
+    evidence, and those hosts in audit order."""
 
-    verdict: HostVerdict | None  # set on the host's first line
-    host_span: int
-    check: CheckView | None  # set on the check's first line
-    check_span: int
-    evidence: EvidenceView | None
-    empty: bool = False  # the host's verdict rests on no check (a manual control)
-    host: str = ""  # whose evidence the line shows
+    status: str
+    message: str
+    evidence: list[EvidenceView]
+    hosts: list[str]
+
+
+@dataclass
+class StatusHosts:
+    """The hosts where a check ended in one status."""
+
+    status: str
+    hosts: list[str]
+
+
+@dataclass
+class CheckLine:
+    """One check of a control: on which hosts it passed, failed, and so on."""
+
+    check: CheckView  # the first host's result: title, id
+    statuses: list[StatusHosts]
+
+
+@dataclass
+class Evidenced:
+    """A check that passed (or did not apply) on some hosts, with what those hosts showed."""
+
+    check: CheckView
+    outcomes: list[Alike]
+
+
+@dataclass
+class VerdictGroup:
+    """Hosts with the same verdict on a control, capped for the same reasons."""
+
+    verdict: HostVerdict  # the first such host's
+    hosts: list[str]
 
 
 def render_html(
@@ -129,6 +161,7 @@ def render_view(view: ReportView) -> str:
         charts=_charts(view),
         facts=FactRecords(view.bundle.file if view.bundle else None),
         groups=groups(view.controls),
+        passing=passing_evidence(view.controls),
         audited=[h for h in view.hosts if h.reachable],
         verdict_colors=charts.VERDICT_COLORS,
         status_colors=charts.STATUS_COLORS,
@@ -175,7 +208,9 @@ def _environment() -> Environment:
     env.filters["shown"] = _shown
     env.filters["shown_text"] = shown_text
     env.filters["score"] = _score
-    env.globals["rows"] = rows
+    env.globals["check_lines"] = check_lines
+    env.globals["verdict_groups"] = verdict_groups
+    env.globals["finding_groups"] = finding_groups
     env.globals["score_color"] = charts.score_color
     return env
 
@@ -298,21 +333,84 @@ def groups(controls: list[ControlView]) -> list[Group]:
     return found
 
 
-def rows(control: ControlView) -> list[Row]:
-    """The lines of ``control``'s table: one per evidence, per check, per host."""
-    lines: list[Row] = []
+# Each piece of evidence is printed once. A check supports several controls and a fleet is
+# mostly alike (one image, one hardening role), so a table per control of every check's
+# evidence on every host said the same thing many times: the PDF of 20 hosts ran to 423 pages.
+# Now a control lists its checks' statuses per host; what a failing check saw is under
+# "failed checks", what a passing one saw under "evidence of passing checks", hosts that
+# showed the same thing together. Hosts are merged only where status, message and every
+# evidence value are equal, so nothing a host showed is lost.
+SHOWN_PASSING = ("pass", "na")
+
+
+def check_lines(control: ControlView) -> list[CheckLine]:
+    """``control``'s checks in order, each with its hosts per status."""
+    found: dict[str, CheckLine] = {}
     for verdict in control.verdicts:
-        first = len(lines)
         for check in verdict.checks:
-            items: list[EvidenceView | None] = list(check.evidence) or [None]
-            for index, evidence in enumerate(items):
-                first_line = check if index == 0 else None
-                lines.append(Row(None, 0, first_line, len(items), evidence, host=verdict.host))
-        if len(lines) == first:
-            lines.append(Row(None, 0, None, 1, None, empty=True))
-        lines[first].verdict = verdict
-        lines[first].host_span = len(lines) - first
-    return lines
+            line = found.setdefault(check.id, CheckLine(check, []))
+            same = next((s for s in line.statuses if s.status == check.status), None)
+            if same is None:
+                line.statuses.append(StatusHosts(check.status, [verdict.host]))
+            else:
+                same.hosts.append(verdict.host)
+    for line in found.values():
+        line.statuses.sort(key=lambda s: STATUSES.index(s.status) if s.status in STATUSES else 99)
+    return list(found.values())
+
+
+def passing_evidence(controls: list[ControlView]) -> list[Evidenced]:
+    """Every check that passed or did not apply somewhere, once, in the controls' order, with
+    what the hosts showed: one outcome per distinct thing seen."""
+    outcomes: dict[str, dict[tuple[object, ...], Alike]] = {}
+    counted: set[tuple[str, str]] = set()
+    checks: dict[str, CheckView] = {}
+    for control in controls:
+        for verdict in control.verdicts:
+            for check in verdict.checks:
+                if check.status not in SHOWN_PASSING or (check.id, verdict.host) in counted:
+                    continue
+                counted.add((check.id, verdict.host))
+                checks.setdefault(check.id, check)
+                _add(outcomes.setdefault(check.id, {}), check.status, check, verdict.host)
+    return [
+        Evidenced(checks[check_id], list(alike.values())) for check_id, alike in outcomes.items()
+    ]
+
+
+def verdict_groups(control: ControlView) -> list[VerdictGroup]:
+    """``control``'s verdicts, hosts with the same verdict and reasons together, in order."""
+    found: dict[tuple[object, ...], VerdictGroup] = {}
+    for verdict in control.verdicts:
+        key = (verdict.verdict, tuple(r.check_id for r in verdict.reasons))
+        if key in found:
+            found[key].hosts.append(verdict.host)
+        else:
+            found[key] = VerdictGroup(verdict, [verdict.host])
+    return list(found.values())
+
+
+def finding_groups(finding: Finding) -> list[Alike]:
+    """The hosts of ``finding``, those that showed the same message and evidence together."""
+    found: dict[tuple[object, ...], Alike] = {}
+    for host in finding.hosts:
+        _add(found, finding.status, host, host.host)
+    return list(found.values())
+
+
+def _add(
+    found: dict[tuple[object, ...], Alike], status: str, said: CheckView | HostFinding, host: str
+) -> None:
+    """Count what ``host`` said in ``found``: with the hosts that said the same, or anew."""
+    key = (status, said.message, _said(said.evidence))
+    if key in found:
+        found[key].hosts.append(host)
+    else:
+        found[key] = Alike(status, said.message, said.evidence, [host])
+
+
+def _said(evidence: list[EvidenceView]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((e.seen, e.source, e.expected) for e in evidence)
 
 
 def _charts(view: ReportView) -> dict[str, list[Markup]]:

@@ -54,6 +54,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "section.matrix": {"en": "Verdicts by control and host", "zh": "控制项核查结论总表"},
     "section.controls": {"en": "Controls and evidence", "zh": "控制项与证据"},
     "section.failed": {"en": "Failed checks and remediation", "zh": "未通过的检查项与整改建议"},
+    "section.passed": {"en": "Evidence of passing checks", "zh": "已通过检查项的证据"},
     "section.errors": {"en": "Checks that could not be judged", "zh": "无法判定的检查项"},
     "section.manual": {"en": "For the assessor: manual items", "zh": "测评人员人工核查项"},
     "section.bundle": {"en": "Evidence bundle", "zh": "证据包"},
@@ -99,6 +100,8 @@ LABELS: dict[str, dict[Lang, str]] = {
     "col.message": {"en": "Note", "zh": "说明"},
     "col.severity": {"en": "Severity", "zh": "风险等级"},
     "col.hosts": {"en": "Hosts", "zh": "涉及主机"},
+    "col.result_hosts": {"en": "Result on the hosts", "zh": "各主机检查结果"},
+    "hosts.all": {"en": "All {count} hosts", "zh": "全部 {count} 台主机"},
     "col.file": {"en": "File", "zh": "文件"},
     "col.records": {"en": "Records", "zh": "记录数"},
     "col.state": {"en": "State", "zh": "状态"},
@@ -115,6 +118,7 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "No automated check: judged by the assessor.",
         "zh": "无自动检查项：由测评人员判定。",
     },
+    "none.passed": {"en": "No check passed.", "zh": "没有通过的检查项。"},
     "none.evidence": {"en": "no evidence recorded", "zh": "未记录证据"},
     "partial.reason": {"en": "Partial evidence only", "zh": "仅为部分证据"},
     "unknown_to_catalog": {
@@ -136,6 +140,12 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "Each check that failed on at least one host, with the values seen and how to "
         "fix it.",
         "zh": "至少在一台主机上未通过的检查项，列出实际值及整改方法。",
+    },
+    "passed.intro": {
+        "en": "What each check saw where it passed or did not apply, once per check (the "
+        "controls above refer to it); hosts that showed the same are listed together.",
+        "zh": "各检查项在通过或不适用的主机上所见内容，每项只列一次（上文各控制项引用此处）；"
+        "所见相同的主机合并列出。",
     },
     "bundle.altered": {
         "en": "altered at record {seq} (line {line}): {reason}",

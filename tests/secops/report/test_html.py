@@ -10,7 +10,14 @@ from secops.audit.results import AuditRun, CheckResult, ControlResult, Evidence,
 from secops.catalog.model import Catalog, load_catalog
 from secops.i18n import Lang
 from secops.report import charts
-from secops.report.html import CHART_ROWS, MATRIX_COLUMNS, render_html
+from secops.report.html import (
+    CHART_ROWS,
+    MATRIX_COLUMNS,
+    check_lines,
+    finding_groups,
+    passing_evidence,
+    render_html,
+)
 from secops.report.json_report import render_json
 from secops.report.junit import render_junit
 from secops.report.view import build_view, printable
@@ -41,6 +48,7 @@ def test_every_section_in_both_languages(run: AuditRun, catalog: Catalog, lang: 
             "未通过的检查项与整改建议",
             "测评人员人工核查项",
             "控制项与证据",
+            "已通过检查项的证据",
         ],
         "en": [
             "MLPS 2.0 compliance report",
@@ -51,6 +59,7 @@ def test_every_section_in_both_languages(run: AuditRun, catalog: Catalog, lang: 
             "Failed checks and remediation",
             "For the assessor: manual items",
             "Controls and evidence",
+            "Evidence of passing checks",
         ],
     }[lang]
     for heading in headings:
@@ -277,3 +286,50 @@ def test_a_capped_verdict_shows_why_in_html_and_json(lang: Lang) -> None:
             "reason": reason.get(lang),
         }
     ]
+
+
+def test_hosts_alike_share_a_line_and_a_host_that_differs_keeps_its_own(
+    run: AuditRun, catalog: Catalog
+) -> None:
+    # web01 and app01 answer alike in the sample run, db01 otherwise; app01 now differs from
+    # web01 in one value of one passing check only
+    run = copy.deepcopy(run)
+    app01 = next(h for h in run.hosts if h.name == "app01")
+    faillock = next(c for c in app01.checks if c.check_id == "faillock_deny")
+    faillock.evidence[0].seen = "deny=4 unlock_time=600"
+    view = build_view(run, catalog, "en")
+    tmout = next(f for f in view.failed if f.id == "shell_tmout")
+    assert [g.hosts for g in finding_groups(tmout)] == [["web01", "app01"], ["db01"]]
+    passing = {p.check.id: p for p in passing_evidence(view.controls)}
+    assert [o.hosts for o in passing["faillock_deny"].outcomes] == [["web01"], ["app01"]]
+    assert [o.hosts for o in passing["pass_max_days"].outcomes] == [["web01", "app01"]]
+    assert "audit_log_retention" in passing  # not applicable on db01: its reason is evidence
+    assert "shell_tmout" not in passing  # failed everywhere: its evidence is with the findings
+
+    page = render_html(run, catalog, "en")
+    failed = page[page.index('<section id="failed">') : page.index('<section id="errors">')]
+    passed = page[page.index('<section id="passed">') :]
+    assert failed.count("(unset)") == 1 and failed.count("1800") == 1
+    assert "web01, app01" in failed
+    assert passed.count("deny=5 unlock_time=600") == 1
+    assert passed.count("deny=4 unlock_time=600") == 1  # the host that differs is not hidden
+    assert "logs forwarded: retention is judged on the log store" in passed
+
+
+def test_a_control_lists_its_checks_per_host_and_links_to_their_evidence(
+    run: AuditRun, catalog: Catalog
+) -> None:
+    view = build_view(run, catalog, "en")
+    ia_a = next(c for c in view.controls if c.id == "ce.ia.a")
+    lines = {line.check.id: line for line in check_lines(ia_a)}
+    days = [(s.status, s.hosts) for s in lines["pass_max_days"].statuses]
+    assert days == [("pass", ["web01", "app01"]), ("fail", ["db01"])]
+    page = render_html(run, catalog, "en")
+    control = page[page.index('id="c-ce.ia.a"') : page.index('id="c-ce.ia.b"')]
+    assert 'href="#e-pass_max_days"' in control and 'href="#f-pass_max_days"' in control
+    assert 'id="e-pass_max_days"' in page and 'id="f-pass_max_days"' in page
+    audit = next(c for c in view.controls if c.id == "ce.au.a")
+    assert 'href="#x-auditd_enabled"' in page and 'id="x-auditd_enabled"' in page
+    assert [s.status for s in check_lines(audit)[0].statuses] == ["pass", "error"]
+    # each check's evidence once, however many controls it supports
+    assert passing_evidence([ia_a, ia_a]) == passing_evidence([ia_a])
