@@ -22,7 +22,7 @@ from secops.assess.judge import Cell, ItemResult, Said
 from secops.assess.labels import alabel
 from secops.assess.run import Assessment
 from secops.catalog.model import Localized
-from secops.files import make_private, private_dir, write_atomic
+from secops.files import private_dir, write_atomic
 from secops.i18n import Lang
 from secops.report.gaps import GapRow, Gaps, render_gaps_html, write_gaps_xlsx
 from secops.report.labels import label
@@ -256,13 +256,11 @@ def write_reports(
         write_atomic(gaps_html, render_gaps_html(gaps))
         gaps_xlsx = folder / f"gaps.{lang}.xlsx"
         write_gaps_xlsx(gaps, gaps_xlsx)
-        make_private(gaps_xlsx)
         written += [gaps_html, gaps_xlsx]
         if pdf:
             from secops.report.pdf import write_pdf
 
             target = folder / f"report.{lang}.pdf"
             write_pdf(render(build_view(assessment, lang, executive=True)), target)
-            make_private(target)
             written.append(target)
     return written

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from secops.audit.results import AuditRun, HostResult
 from secops.config import cache_dir, data_dir
+from secops.files import write_atomic
 from secops.i18n import current_lang, t
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def audit(
 
     catalog = load_catalog()
     report = folder / "report.html"
-    report.write_text(render_html(run, catalog, current_lang()), encoding="utf-8")
+    write_atomic(report, render_html(run, catalog, current_lang()), sync=False)
     _link_latest(folder)
     if output is Format.json:
         out.print((folder / RESULTS).read_text(encoding="utf-8"), markup=False)

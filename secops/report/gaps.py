@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secops.audit.results import AuditRun
+from secops.files import make_private, private_dir
 from secops.i18n import Lang
 from secops.report.labels import label
 from secops.report.view import ControlView, ReportView, printable
@@ -210,8 +211,9 @@ def write_gaps_xlsx(gaps: Gaps, path: Path) -> None:
     book.properties.title = label("gaps.title", lang)
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         book.save(temporary)
+        make_private(temporary)  # openpyxl writes with the umask's mode
         temporary.replace(path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

@@ -7,14 +7,18 @@ rendering: the report is self-contained, and a value that looks like a URL stays
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
+from secops.files import file_mode, private_dir
 from secops.report.errors import ReportError
 from secops.report.labels import label
 
 
 def write_pdf(html: str, target: Path) -> None:
-    """Render ``html`` to a PDF file at ``target``."""
+    """Render ``html`` to a PDF file at ``target``: private (0600, or 0640 with
+    ``files.group_read``) whatever the umask, and whole or not at all."""
     try:
         # imported here: loading Pango costs a second that HTML-only builds need not pay
         from weasyprint import HTML  # type: ignore[import-untyped]
@@ -22,7 +26,17 @@ def write_pdf(html: str, target: Path) -> None:
     except (ImportError, OSError) as exc:  # OSError: Pango or its libraries missing
         raise ReportError(label("error.pdf", problem=exc), label("error.pdf.hint")) from exc
     refuse_all = URLFetcher(allowed_protocols=())
+    document = HTML(string=html, url_fetcher=refuse_all).render()
+    temporary: Path | None = None
     try:
-        HTML(string=html, url_fetcher=refuse_all).write_pdf(target)
+        private_dir(target.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        temporary = Path(name)
+        with os.fdopen(fd, "wb") as stream:
+            document.write_pdf(stream)
+        temporary.chmod(file_mode())
+        temporary.replace(target)
     except OSError as exc:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise ReportError(label("error.write", path=target, problem=exc.strerror)) from exc

@@ -75,3 +75,18 @@ def test_private_files_sets_and_restores_the_umask(tmp_path: Path) -> None:
     assert mode(tmp_path / "lib.pdf") == 0o600 and mode(tmp_path / "folder") == 0o700
     (tmp_path / "after").write_text("")
     assert mode(tmp_path / "after") == 0o644
+
+
+def test_reports_written_by_the_library_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    # the CLI sets a private umask; a program calling the report code itself does not
+    from secops.report.build import build_reports
+    from tests.secops.report.sample import catalog, sample_run
+
+    built = build_reports(
+        sample_run(), catalog(), tmp_path / "out" / "deep" / "report.html", "en", pdf=True
+    )
+    written = list((tmp_path / "out").rglob("*"))
+    assert built.pdf is not None and built.pdf in written and built.gaps_xlsx in written
+    for path in written:
+        assert mode(path) == (0o700 if path.is_dir() else 0o600), path
+    assert not [p for p in written if p.name.endswith(".tmp")]  # nothing half-written left
