@@ -301,11 +301,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "siem.tz": {
         "en": "Time zone of timestamps that carry none, e.g. Asia/Shanghai "
         "(default: this machine's).",
-        "zh": "未带时区的时间戳所用时区，如 Asia/Shanghai(默认：本机时区)。",
+        "zh": "未带时区的时间戳所用时区，如 Asia/Shanghai（默认：本机时区）。",
     },
     "siem.ingest.help": {
         "en": 'Import whole log files ("-" reads standard input).',
-        "zh": '导入完整日志文件("-" 表示标准输入)。',
+        "zh": '导入完整日志文件（“-” 表示标准输入）。',
     },
     "siem.ingest.files": {
         "en": "Log files; audit.log* are read as audit records.",
@@ -318,7 +318,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "siem.listen.syslog": {
         "en": "Address to receive syslog on, TCP and UDP "
         "(default 127.0.0.1:5514 when nothing else is given).",
-        "zh": "接收 syslog 的地址，TCP 与 UDP(未指定其他输入时默认 127.0.0.1:5514)。",
+        "zh": "接收 syslog 的地址，TCP 与 UDP（未指定其他输入时默认 127.0.0.1:5514）。",
     },
     "siem.listen.tail": {
         "en": "A file to follow across rotations (repeatable).",
@@ -338,13 +338,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "siem.search.query": {
         "en": 'Words to find in the message ("" finds all).',
-        "zh": '要在消息中查找的词("" 表示全部)。',
+        "zh": '要在消息中查找的词（"" 表示全部）。',
     },
     "siem.search.host": {"en": "Only events of this host.name.", "zh": "仅此 host.name 的事件。"},
     "siem.search.title": {"en": "{count} events", "zh": "{count} 条事件"},
     "siem.since": {
         "en": "From this time: 15m, 2h, 7d, 1w ago, or ISO 8601.",
-        "zh": "起始时间:15m、2h、7d、1w 之前，或 ISO 8601。",
+        "zh": "起始时间：15m、2h、7d、1w（可加 ago，如“1w ago”），或 ISO 8601 时间。",
     },
     "siem.until": {
         "en": "Before this time (same forms as --since).",
@@ -385,7 +385,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "siem.bad_when": {"en": "{value!r} is not a time", "zh": "{value!r} 不是有效时间"},
     "siem.bad_when.hint": {
         "en": "use 15m, 2h, 7d, 1w (ago) or ISO 8601 like 2026-11-21T08:00:00+08:00",
-        "zh": "请使用 15m、2h、7d、1w(之前)或 ISO 8601，如 2026-11-21T08:00:00+08:00",
+        "zh": "请使用 15m、2h、7d、1w（可加 ago）或 ISO 8601，如 2026-11-21T08:00:00+08:00",
     },
     "siem.bad_address": {"en": "{value!r} is not HOST:PORT", "zh": "{value!r} 不是 主机：端口"},
     "siem.bad_address.hint": {
@@ -403,7 +403,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "siem.secret_in_flag.hint": {
         "en": "put the URL in GOVSEC_STORE or siem.store of govsec.yaml (mode 0600)",
-        "zh": "请将该 URL 写入环境变量 GOVSEC_STORE 或 govsec.yaml 的 siem.store(权限 0600)",
+        "zh": "请将该 URL 写入环境变量 GOVSEC_STORE 或 govsec.yaml 的 siem.store（权限 0600）",
     },
     "siem.col.lines": {"en": "lines", "zh": "行数"},
     "siem.col.events": {"en": "events", "zh": "事件"},
@@ -424,7 +424,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "config.bad_field": {
         "en": "{source}: {field}: {problem}",
-        "zh": "{source}:{field}:{problem}",
+        "zh": "{source}：{field}：{problem}",
     },
 }
 

@@ -339,7 +339,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "cli.build.help": {
         "en": "Build the report from an audit's results.json (or the folder holding it).",
-        "zh": "根据核查结果 results.json(或其所在目录)生成报告。",
+        "zh": "根据核查结果 results.json（或其所在目录）生成报告。",
     },
     "cli.verify.help": {
         "en": "Check an evidence bundle: its chains, its SM2 signature by a trusted key, and "
@@ -397,7 +397,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "cli.catalog_mismatch": {
         "en": "warning: {results} was made with catalog {used}, this govsec has {loaded}; "
         "titles and remediation may differ from the audit's",
-        "zh": "警告：{results} 使用的控制项目录版本为 {used}，当前为 {loaded};"
+        "zh": "警告：{results} 使用的控制项目录版本为 {used}，当前为 {loaded}；"
         "标题与整改建议可能与核查时不同",
     },
     "cli.bundle_altered": {

@@ -45,3 +45,24 @@ def test_every_message_has_both_languages_with_the_same_fields() -> None:
             for text in texts.values()
         ]
         assert fields[0] == fields[1], key
+
+
+def test_chinese_texts_use_full_width_punctuation_beside_chinese() -> None:
+    # "起始时间:15m" or "文件(或目录)" reads as a half-translated string; a URL, a path or a
+    # value like 127.0.0.1:5514 keeps its ASCII, so only punctuation touching a Chinese
+    # character (outside a URL) is looked at
+    import re
+
+    from secops.audit.messages import TEXTS
+    from secops.report.labels import LABELS
+
+    chinese = r"[\u3400-\u9fff]"
+    half_width = re.compile(rf"{chinese}[:;,?!()]|[(]{chinese}|[:;,?!] ?{chinese}")
+    url = re.compile(r"\S*://\S*")
+    found = [
+        f"{key}: {texts['zh']}"
+        for table in (i18n.MESSAGES, LABELS, TEXTS)
+        for key, texts in table.items()
+        if half_width.search(url.sub("", texts.get("zh", "")))
+    ]
+    assert not found, "\n".join(found)
