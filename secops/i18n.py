@@ -305,7 +305,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "siem.ingest.help": {
         "en": 'Import whole log files ("-" reads standard input).',
-        "zh": '导入完整日志文件（“-” 表示标准输入）。',
+        "zh": "导入完整日志文件（“-” 表示标准输入）。",
     },
     "siem.ingest.files": {
         "en": "Log files; audit.log* are read as audit records.",
