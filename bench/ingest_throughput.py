@@ -5,7 +5,8 @@ through what ``govsec siem ingest FILE --store sqlite:///…`` runs (the same fu
 process: the CLI's start-up is not intake): reader, parsers, pipeline with its default batch,
 SQLite store with its indexes and full-text index. Every line sits at its own offset, so each
 is its own event: nothing is collapsed as a duplicate. The runs go to fresh stores; the best
-and the median are printed. Never asserts a figure.
+and the median are printed, with a fixed loop's time on this core to compare days by (parsing
+took 7.0 us a line one day and 19 us another, same code). Never asserts a figure.
 
     .venv/bin/python bench/ingest_throughput.py [--lines 1000000] [--runs 3]
 """
@@ -28,6 +29,17 @@ CORPORA = Path(__file__).resolve().parents[1] / "tests" / "files" / "corpora"
 CORPUS = CORPORA / "loghub" / "OpenSSH_2k.log"
 
 
+def calibrate() -> float:
+    """Seconds of a fixed pure-Python loop (best of 3): figures from two days compare only
+    through it, the VM's speed varies by more than the intake's changes do."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        sum(range(10**7))
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -40,6 +52,7 @@ def main() -> None:
     n = options.lines
     print(f"parse + store into SQLite: {n:,} OpenSSH lines, one core (cpu {cpu})")
     print(f"  intake modules: {'compiled (mypyc)' if native.active() else 'pure Python'}")
+    print(f"  this core today: sum(range(10**7)) in {calibrate() * 1000:,.0f} ms")
     rates: list[float] = []
     with tempfile.TemporaryDirectory(prefix="govsec-bench-ingest-") as work:
         log = Path(work) / "openssh-1m.log"
@@ -57,7 +70,8 @@ def main() -> None:
             rates.append(n / wall)
             print(
                 f"  run {run + 1}: {n / wall:>8,.0f} lines/s wall, {n / used:>8,.0f} per CPU s;"
-                f" stored {counters.created:,}, duplicates {counters.duplicates:,},"
+                f" batches {counters.batches:,}; stored {counters.created:,},"
+                f" duplicates {counters.duplicates:,},"
                 f" quarantined {counters.quarantined:,}; store holds {total:,},"
                 f" {size / 2**20:,.0f} MiB"
             )
