@@ -273,26 +273,32 @@ class AlertStore:
     def record(self, detection: Detection, now: datetime) -> tuple[Alert, bool]:
         """Merge ``detection`` into its live alert, or raise a new one; ``(alert, created)``.
 
-        It merges into the newest open or acknowledged alert with its dedup key when
-        ``detection.first_seen - alert.last_seen <= rule.suppress``; otherwise, or when every
-        alert of that key is closed, a new alert is made. Either way the alert's payload is
-        queued for Alertmanager (a replayed detection that adds nothing queues nothing).
+        It merges into the newest open or acknowledged alert with its dedup key whose span,
+        widened by ``rule.suppress`` on both sides, the detection's events touch — by their
+        own time, so events read out of order fold where they belong and events years apart
+        never do; otherwise, or when every alert of that key is closed, a new alert is made.
+        Either way the alert's payload is queued for Alertmanager (a replayed detection that
+        adds nothing queues nothing).
         """
         key = dedup_key(detection.rule.id, detection.host, detection.group)
+        gap = detection.rule.suppress
         with self.transaction():
             row = self._db.execute(
                 f"SELECT {COLUMNS} FROM alerts WHERE dedup_key = ? AND status != 'closed'"  # noqa: S608 - constant
-                " ORDER BY seq DESC LIMIT 1",
-                (key,),
+                " AND first_seen <= ? AND last_seen >= ? ORDER BY seq DESC LIMIT 1",
+                (
+                    key,
+                    to_micros(detection.last_seen + gap),
+                    to_micros(detection.first_seen - gap),
+                ),
             ).fetchone()
             if row is not None:
                 alert = self._with_history(_alert(row))
-                if detection.first_seen - alert.last_seen <= detection.rule.suppress:
-                    before = len(alert.history)
-                    if alert.merge(detection, now):
-                        self._save(alert, before)
-                        self._enqueue(alert, now)
-                    return alert, False
+                before = len(alert.history)
+                if alert.merge(detection, now):
+                    self._save(alert, before)
+                    self._enqueue(alert, now)
+                return alert, False
             alert = Alert.from_detection(self._new_id(), detection, now)
             self._db.execute(INSERT_ALERT, _row(alert))
             self._write_history(alert, 0)

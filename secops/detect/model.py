@@ -36,6 +36,12 @@ class Detection:
     count: int  # events behind it
     event_ids: list[str] = field(default_factory=list)  # at most MAX_EVENT_IDS, newest kept
 
+    def near(self, first: datetime, last: datetime, gap: timedelta) -> bool:
+        """Whether this firing lies within ``gap`` of the span ``first``..``last``, before or
+        after it, by the events' own time: an event of 2012 is not "within an hour" of an
+        alert last seen in 2015, however late it is read."""
+        return self.first_seen <= last + gap and self.last_seen >= first - gap
+
     def fold(self, later: Detection) -> None:
         """Take in a later firing of the same alert key (count, times, newest ids)."""
         self.count += later.count

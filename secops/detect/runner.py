@@ -91,7 +91,9 @@ class Runner:
         thousand firings in a batch cost one alert update, not a thousand."""
         key = dedup_key(detection.rule.id, detection.host, detection.group)
         held = self._held.get(key)
-        if held is not None and detection.first_seen - held.last_seen <= detection.rule.suppress:
+        if held is not None and detection.near(
+            held.first_seen, held.last_seen, detection.rule.suppress
+        ):
             held.fold(detection)
             return
         if held is not None:

@@ -209,3 +209,28 @@ def test_backoff_doubles_up_to_five_minutes() -> None:
         300,
         300,
     ]
+
+
+def test_a_detection_folds_by_its_own_time_in_either_direction(store: AlertStore) -> None:
+    recent, _ = store.record(detection(T0, ids=(1,)), T0)
+    # read later, happened 30 minutes before: inside the window, on the early side
+    earlier, created = store.record(detection(T0 - timedelta(minutes=30), ids=(2,)), T0)
+    assert not created and earlier.id == recent.id
+    assert store.get(recent.id).first_seen == T0 - timedelta(minutes=30)
+    # years before: never "within an hour" of an alert last seen now
+    old, created = store.record(detection(T0 - timedelta(days=3 * 365), ids=(3,)), T0)
+    assert created and old.id != recent.id
+    assert store.get(recent.id).count == 2
+
+
+def test_a_late_detection_joins_the_live_alert_whose_window_it_lies_in(store: AlertStore) -> None:
+    first, _ = store.record(detection(T0, ids=(1,)), T0)
+    second, created = store.record(detection(T0 + timedelta(hours=3), ids=(2,)), T0)
+    assert created
+    # between the two, nearer the first: it joins the first, not the newest
+    late, created = store.record(detection(T0 + timedelta(minutes=20), ids=(3,)), T0)
+    assert not created and late.id == first.id
+    assert (store.get(first.id).count, store.get(second.id).count) == (2, 1)
+    # in neither window: a third alert
+    _, created = store.record(detection(T0 + timedelta(hours=1, minutes=30), ids=(4,)), T0)
+    assert created

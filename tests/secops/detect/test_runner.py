@@ -151,3 +151,27 @@ def test_killed_follow_run_resumes_without_double_alerts(tmp_path: Path, rules: 
     counts = alert_counts(db)
     assert len(counts) == 41
     assert all(n == 8 for _, n in counts)
+
+
+def test_events_fold_by_their_own_time_never_across_years(tmp_path: Path) -> None:
+    # one failure of 2015 and one of 2012 in the same batch, then one read late that happened
+    # ten minutes before the 2015 one: the late one belongs with 2015, 2012 stays alone
+    rules = tmp_path / "failed.yml"  # the single-event rule alone: it alerts by itself
+    rules.write_text(textwrap.dedent(BRUTE).split("---")[0], encoding="utf-8")
+    db = tmp_path / "events.db"
+    late = datetime(2015, 6, 1, 8, 0, tzinfo=UTC)
+    early = datetime(2012, 6, 1, 8, 0, tzinfo=UTC)
+    put(db, failures("198.51.100.7", late, 1) + failures("198.51.100.7", early, 1))
+    run_once(db, rules)
+    put(db, failures("198.51.100.7", late - timedelta(minutes=10), 1))
+    run_once(db, rules)
+    alerts = AlertStore(db)
+    try:
+        found = sorted(
+            (a.first_seen, a.last_seen, a.count)
+            for a in alerts.list(limit=100)
+            if a.rule_title == "SSH failed login"
+        )
+    finally:
+        alerts.close_store()
+    assert found == [(early, early, 1), (late - timedelta(minutes=10), late, 2)]
