@@ -161,9 +161,22 @@ def _values(body: str, rtype: str) -> dict[str, str]:
     return values
 
 
+def _bare(value: str) -> str:
+    """An unquoted value without the punctuation of the sentence around it.
+
+    Some PAM and login paths write ``(hostname=?, addr=?, terminal=pts/0 res=failed)``: the
+    comma and the closing parenthesis belong to the text, not to the values. A value that
+    opens its own parenthesis (``key=(null)``, ``tty=(none)``) keeps its closing one.
+    """
+    bare = value.rstrip(",)")
+    return value.rstrip(",") if "(" in bare else bare
+
+
 def _decode(key: str, value: str, rtype: str) -> str:
     if value.startswith('"'):
         return value[1:-1]
+    if value.endswith((",", ")")):
+        value = _bare(value)
     hexed = key in _STRINGS or (rtype == "EXECVE" and _ARG.fullmatch(key) is not None)
     if hexed and _HEX.fullmatch(value) is not None:
         text = bytes.fromhex(value).decode("utf-8", "backslashreplace")

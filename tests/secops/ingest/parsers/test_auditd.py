@@ -146,3 +146,42 @@ def test_single_line_through_parse_line() -> None:
     assert event["event"]["dataset"] == "auditd"
     assert event["event"]["action"] == "authenticated"
     assert event["event"]["original"].startswith("type=USER_AUTH msg=audit(1763683201.500:457)")
+
+
+# USER_LOGIN as the Linux audit documentation shows it: user-space fields inside msg='…',
+# "?" where the value is unknown
+LOGIN_UNKNOWN_ADDR = (
+    "type=USER_LOGIN msg=audit(1763683300.123:456): pid=1 uid=0 auid=4294967295"
+    ' ses=4294967295 msg=\'op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=?'
+    " terminal=sshd res=failed'"
+)
+# the older sentence form some PAM and login paths write, values inside "(… , …)"
+LOGIN_IN_PARENTHESES = (
+    "type=USER_LOGIN msg=audit(1763683300.124:457): pid=1 uid=0 auid=4294967295"
+    ' ses=4294967295 msg=\'op=login acct="root" exe="/bin/login"'
+    " (hostname=?, addr=?, terminal=pts/0 res=failed)'"
+)
+
+
+@pytest.mark.parametrize("line", [LOGIN_UNKNOWN_ADDR, LOGIN_IN_PARENTHESES])
+def test_unknown_address_and_punctuation_are_not_values(line: str) -> None:
+    # issue 18: "?," became source.address and "failed)" left the outcome unset
+    event = parse(line)
+    record = event["auditd"]["records"][0]
+    assert (record["hostname"], record["addr"], record["res"]) == ("?", "?", "failed")
+    assert "source" not in event
+    assert "hosts" not in event.get("related", {})
+    assert event["event"]["outcome"] == "failure"
+    assert event["user"]["name"] == "root"
+
+
+def test_parenthesised_values_keep_their_own_parentheses() -> None:
+    record = parse_record(
+        "type=USER_LOGIN msg=audit(1763683300.125:458): pid=1 uid=0 msg='op=login"
+        ' acct="root" (hostname=(none), addr=10.0.0.5, terminal=(none) res=success)\''
+    )
+    assert record is not None
+    assert record.values["hostname"] == "(none)"
+    assert record.values["addr"] == "10.0.0.5"
+    assert record.values["terminal"] == "(none)"
+    assert record.values["res"] == "success"
