@@ -20,8 +20,9 @@ from secops.ingest.text import decode_line
 DATASET = "auditd"
 MAX_PENDING = 32  # serials held waiting for EOE before the oldest is given up on
 
+# leading blanks: a record pasted or re-indented by a forwarder is still a record
 _HEADER = re.compile(
-    r"(?:audit: )?(?:node=(\S{1,255}) )?type=(\w{1,32}) "
+    r"[ \t]{0,64}(?:audit: )?(?:node=(\S{1,255}) )?type=(\w{1,32}) "
     r"(?:msg=)?audit\((\d{1,12})\.(\d{1,6}):(\d{1,20})\):\s?"
 )
 _KV = re.compile(r"([\w-]{1,64})=(\"[^\"]*\"|'[^']*'|\S*)")

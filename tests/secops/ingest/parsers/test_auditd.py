@@ -185,3 +185,14 @@ def test_parenthesised_values_keep_their_own_parentheses() -> None:
     assert record.values["addr"] == "10.0.0.5"
     assert record.values["terminal"] == "(none)"
     assert record.values["res"] == "success"
+
+
+@pytest.mark.parametrize("indent", [" ", "   ", "\t"])
+def test_leading_blanks_before_type(indent: str) -> None:
+    # issue 18: a record indented by whatever copied or forwarded it was left unparsed
+    event = parse(indent + LOGIN_UNKNOWN_ADDR)
+    assert event["event"]["dataset"] == "auditd"
+    assert event["event"]["action"] == "logged_in"
+    assert event["event"]["original"] == indent + LOGIN_UNKNOWN_ADDR
+    (assembled,) = AuditAssembler(tz=CST).feed(indent + LOGIN_UNKNOWN_ADDR)
+    assert assembled["auditd"]["sequence"] == 456
