@@ -196,3 +196,20 @@ def test_leading_blanks_before_type(indent: str) -> None:
     assert event["event"]["original"] == indent + LOGIN_UNKNOWN_ADDR
     (assembled,) = AuditAssembler(tz=CST).feed(indent + LOGIN_UNKNOWN_ADDR)
     assert assembled["auditd"]["sequence"] == 456
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # auditd.c: a HUP whose sender it could not learn; the configuration is kept
+        "type=DAEMON_CONFIG msg=audit(1763683400.000:9400): auditd error getting hup info"
+        " - no change, sending auid=? pid=? subj=? res=failed",
+        "type=DAEMON_CONFIG msg=audit(1763683400.100:9401): op=reconfigure state=no-change"
+        " auid=1000 pid=3190 subj=unconfined res=failed",
+    ],
+)
+def test_daemon_config_that_kept_the_configuration_says_failure(line: str) -> None:
+    # what "Audit or syslog configuration changed" (secops/rules/linux) tells them apart by
+    event = parse(line)
+    assert event["event"]["action"] == "changed_audit_daemon_configuration"
+    assert event["event"]["outcome"] == "failure"
