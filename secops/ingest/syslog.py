@@ -31,9 +31,14 @@ FUTURE_SLACK = timedelta(days=1)  # clocks and queues skew; more than this means
 _PRI = re.compile(r"<(\d{1,3})>")
 _BSD_TS = re.compile(r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? +")
 _BSD_STAMP = r"[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"  # _BSD_TS, ungrouped
-# rsyslog's RSYSLOG_FileFormat and journald's short-iso: a full RFC 3339 stamp
+# rsyslog's RSYSLOG_FileFormat and journald's short-iso: a full RFC 3339 stamp, its date and
+# time apart by "T" or, as RFC 3339 (5.6, NOTE) lets readers take, a space
 _ISO_TS = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +"
+    r"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +"
+)
+# syslog-ng's BSD stamp with the year in front ("2026 Nov 21 08:00:01"): no year to infer
+_YEAR_BSD_TS = re.compile(
+    r"(\d{4}) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? +"
 )
 _HOST = re.compile(r"([^\s:\[\]]{1,255}) +")
 # tag: "sshd[123]:", "sshd(pam_unix)[123]:", "kernel:", "syslogd 1.4.1: restart."
@@ -140,9 +145,13 @@ def split(line: str, reference: datetime, tz: tzinfo | None = None) -> Header | 
         stamp, iso = _bsd_timestamp(text, line, pos, reference, tz) or (None, None)
         return _frame_bsd(line, bsd.end(), priority, stamp, iso)
     iso_stamp = _ISO_TS.match(line, pos)
-    if iso_stamp is None:
+    if iso_stamp is not None:
+        stamp = parse_iso(iso_stamp.group(1), tz)
+        return _frame_bsd(line, iso_stamp.end(), priority, stamp, None)
+    year_first = _YEAR_BSD_TS.match(line, pos)
+    if year_first is None:
         return None
-    return _frame_bsd(line, iso_stamp.end(), priority, parse_iso(iso_stamp.group(1), tz), None)
+    return _frame_bsd(line, year_first.end(), priority, _year_bsd(year_first, tz), None)
 
 
 def _frame_bsd(
@@ -300,6 +309,20 @@ def infer_timestamp(
         if stamp - reference <= FUTURE_SLACK:
             return stamp
     return None
+
+
+def _year_bsd(match: re.Match[str], tz: tzinfo | None) -> datetime | None:
+    """The aware datetime of a year-first BSD stamp match, in ``tz``; None if no such date."""
+    month = MONTHS.get(match.group(2))
+    if month is None:
+        return None
+    year, day, hour, minute, second = (int(g) for g in match.group(1, 3, 4, 5, 6))
+    micro = int((match.group(7) or "0").ljust(6, "0"))
+    try:
+        naive = datetime(year, month, day, hour, minute, second, micro)
+    except ValueError:
+        return None
+    return _localize(naive, tz)
 
 
 def _localize(naive: datetime, tz: tzinfo | None) -> datetime:

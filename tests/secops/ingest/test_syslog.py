@@ -127,3 +127,40 @@ def test_a_stamp_seen_before_is_inferred_again_for_another_year() -> None:
             framed, match = frame(line, received, UTC8), _BSD_TS.match(line)
             assert framed is not None and match is not None
             assert framed.timestamp == infer_timestamp(match, received, UTC8), (received, stamp)
+
+
+SSH_LOGIN = "sshd[12]: Accepted publickey for alice from 10.0.0.5 port 50122 ssh2"
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        # RFC 3339 5.6, NOTE: date and time apart by a space instead of "T"
+        ("2026-11-21 08:00:01", "2026-11-21T08:00:01.000000+08:00"),  # no offset: tz
+        ("2026-11-21 08:00:01.25+08:00", "2026-11-21T08:00:01.250000+08:00"),
+        ("2026-11-21 08:00:01.123456-05:00", "2026-11-21T08:00:01.123456-05:00"),
+        ("2026-11-21 00:00:01Z", "2026-11-21T00:00:01.000000+00:00"),
+        # syslog-ng with the year in front of a BSD stamp, and its ISO stamp
+        ("2026 Nov 21 08:00:01", "2026-11-21T08:00:01.000000+08:00"),
+        ("2025 Dec  1 23:59:59", "2025-12-01T23:59:59.000000+08:00"),  # a year no inference gives
+        ("2026-11-21T08:00:01+08:00", "2026-11-21T08:00:01.000000+08:00"),
+    ],
+)
+@pytest.mark.parametrize("gap", [" ", "  "])
+def test_stamp_forms_give_time_host_and_program(stamp: str, expected: str, gap: str) -> None:
+    # issue 18: all but the last were stored unparsed, stamped at import time, with no host
+    for line in (f"{stamp}{gap}lab02 {SSH_LOGIN}", f"<38>{stamp}{gap}lab02 {SSH_LOGIN}"):
+        event = parse(line)
+        assert event["@timestamp"] == expected, line
+        assert event["host"]["name"] == "lab02"
+        assert event["process"] == {"name": "sshd", "pid": 12}
+        assert event["event"]["dataset"] == "sshd"
+        assert event["event"]["action"] == "ssh_login"
+        assert event["tags"] == []
+
+
+def test_year_first_stamp_that_is_no_date_is_framed_without_time() -> None:
+    event = parse(f"2026 Feb 30 08:00:01 lab02 {SSH_LOGIN}")
+    assert event["host"]["name"] == "lab02"
+    assert event["tags"] == ["no_timestamp"]
+    assert event["@timestamp"] == RECEIVED.isoformat(timespec="microseconds")
