@@ -40,6 +40,12 @@ _ISO_TS = re.compile(
 _YEAR_BSD_TS = re.compile(
     r"(\d{4}) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? +"
 )
+# an application's own log line ("2026-11-21 08:00:01 INFO app: started", Python's and
+# Java's loggers) puts its level where syslog puts the host: not a syslog frame, and never
+# a host named INFO
+_LEVEL = re.compile(
+    r"\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|CRIT|FATAL|SEVERE)\]?[\s:]"
+)
 _HOST = re.compile(r"([^\s:\[\]]{1,255}) +")
 # tag: "sshd[123]:", "sshd(pam_unix)[123]:", "kernel:", "syslogd 1.4.1: restart."
 _TAG = re.compile(
@@ -146,10 +152,12 @@ def split(line: str, reference: datetime, tz: tzinfo | None = None) -> Header | 
         return _frame_bsd(line, bsd.end(), priority, stamp, iso)
     iso_stamp = _ISO_TS.match(line, pos)
     if iso_stamp is not None:
+        if _LEVEL.match(line, iso_stamp.end()):
+            return None
         stamp = parse_iso(iso_stamp.group(1), tz)
         return _frame_bsd(line, iso_stamp.end(), priority, stamp, None)
     year_first = _YEAR_BSD_TS.match(line, pos)
-    if year_first is None:
+    if year_first is None or _LEVEL.match(line, year_first.end()):
         return None
     return _frame_bsd(line, year_first.end(), priority, _year_bsd(year_first, tz), None)
 

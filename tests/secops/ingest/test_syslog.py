@@ -164,3 +164,18 @@ def test_year_first_stamp_that_is_no_date_is_framed_without_time() -> None:
     assert event["host"]["name"] == "lab02"
     assert event["tags"] == ["no_timestamp"]
     assert event["@timestamp"] == RECEIVED.isoformat(timespec="microseconds")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2026-11-21 08:00:01 INFO app.main: started",
+        "2026-11-21 08:00:01,123 ERROR [worker-1] job failed",
+        "2026-11-21T08:00:01+08:00 WARN something: low disk",
+        "2026 Nov 21 08:00:01 [DEBUG] cache: miss",
+    ],
+)
+def test_an_application_log_line_is_not_a_syslog_frame_with_a_level_for_host(line: str) -> None:
+    header = frame(line, RECEIVED, UTC)
+    assert header is None or header.hostname not in {"INFO", "ERROR", "WARN", "[DEBUG]"}
+    assert parse(line).get("host", {}).get("name") not in {"INFO", "ERROR", "WARN", "[DEBUG]"}
