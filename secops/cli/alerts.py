@@ -69,7 +69,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.send.help": {
         "en": "Deliver the queued alerts to Alertmanager now (one pass).",
-        "zh": "立即将排队中的告警投递到 Alertmanager(执行一轮)。",
+        "zh": "立即将排队中的告警投递到 Alertmanager（执行一轮）。",
     },
     "alerts.outbox.help": {
         "en": "Show what waits for Alertmanager, and what it rejected.",
@@ -90,7 +90,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "alerts.opt.status": {
         "en": "open, acknowledged, closed, live (open + acknowledged) or all.",
-        "zh": "open、acknowledged、closed、live(未处理+已确认)或 all。",
+        "zh": "open、acknowledged、closed、live（未处理+已确认）或 all。",
     },
     "alerts.opt.severity": {
         "en": "Lowest severity shown (high: high and critical).",
@@ -139,7 +139,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "alerts.no_alertmanager.hint": {
         "en": "pass --alertmanager http://host:9093, set GOVSEC_ALERTMANAGER, or set"
         " alerts.alertmanager_url in govsec.yaml",
-        "zh": "请使用 --alertmanager http://主机:9093，或设置 GOVSEC_ALERTMANAGER,"
+        "zh": "请使用 --alertmanager http://<主机>:9093，或设置 GOVSEC_ALERTMANAGER，"
         "或在 govsec.yaml 中设置 alerts.alertmanager_url",
     },
     "alerts.secret_in_flag": {

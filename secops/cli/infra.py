@@ -50,7 +50,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "infra.opt.provider": {
         "en": "alicloud or openstack (default: the topology's cloud).",
-        "zh": "alicloud 或 openstack(默认取拓扑文件中的 cloud)。",
+        "zh": "alicloud 或 openstack（默认取拓扑文件中的 cloud）。",
     },
     "infra.plan.title": {
         "en": "{resources} resources on {provider} ({seconds:.1f} s)",

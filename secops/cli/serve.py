@@ -37,7 +37,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "serve.listen": {
         "en": "HOST:PORT to listen on (default 127.0.0.1:9713).",
-        "zh": "监听地址 HOST:PORT(默认 127.0.0.1:9713)。",
+        "zh": "监听地址 <主机>:<端口>（默认 127.0.0.1:9713）。",
     },
     "serve.web_config": {
         "en": "TLS and basic auth, in the format of Prometheus' --web.config.file.",
@@ -53,7 +53,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "serve.started": {
         "en": "govsec serve on {url}: /metrics, POST /webhook/alertmanager{forward}",
-        "zh": "govsec serve 已在 {url} 启动:/metrics,POST /webhook/alertmanager{forward}",
+        "zh": "govsec serve 已在 {url} 启动：/metrics，POST /webhook/alertmanager{forward}",
     },
     "serve.forward": {"en": " (forwarding to DingTalk)", "zh": "（转发至钉钉）"},
     "serve.exposed": {

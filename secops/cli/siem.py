@@ -84,7 +84,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "siem.ingest.socket.hint": {
         "en": "to receive syslog, run govsec siem listen --syslog HOST:PORT",
-        "zh": "如需接收 syslog，请运行 govsec siem listen --syslog 主机:端口",
+        "zh": "如需接收 syslog，请运行 govsec siem listen --syslog <主机>:<端口>",
     },
     "siem.ingest.device": {
         "en": "{path}: is a device, not a regular file",

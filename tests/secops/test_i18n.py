@@ -51,17 +51,27 @@ def test_chinese_texts_use_full_width_punctuation_beside_chinese() -> None:
     # "起始时间:15m" or "文件(或目录)" reads as a half-translated string; a URL, a path or a
     # value like 127.0.0.1:5514 keeps its ASCII, so only punctuation touching a Chinese
     # character (outside a URL) is looked at
+    import importlib
     import re
 
-    from secops.audit.messages import TEXTS
     from secops.report.labels import LABELS
+
+    # every module that adds its texts to the catalog when imported: the whole catalog,
+    # whatever other tests happened to import first
+    for module in (
+        "secops.audit.messages", "secops.config", "secops.cli.app", "secops.cli.assess",
+        "secops.cli.siem", "secops.cli.inventory", "secops.cli.infra", "secops.cli.toolkit_text",
+        "secops.cli.detect", "secops.cli.serve", "secops.cli.alerts", "monitors.webhook",
+        "monitors.server",
+    ):  # fmt: skip
+        importlib.import_module(module)
 
     chinese = r"[\u3400-\u9fff]"
     half_width = re.compile(rf"{chinese}[:;,?!()]|[(]{chinese}|[:;,?!] ?{chinese}")
     url = re.compile(r"\S*://\S*")
     found = [
         f"{key}: {texts['zh']}"
-        for table in (i18n.MESSAGES, LABELS, TEXTS)
+        for table in (i18n.MESSAGES, LABELS)
         for key, texts in table.items()
         if half_width.search(url.sub("", texts.get("zh", "")))
     ]
