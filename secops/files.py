@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from secops.errors import GovsecError
 
@@ -105,27 +106,35 @@ def make_private(path: Path) -> Path:
 
 
 def write_atomic(path: Path, text: str, *, mode: int | None = None, sync: bool = True) -> None:
-    """Replace ``path`` with ``text``: a temporary file beside it, then one rename.
+    """Replace ``path`` with ``text`` (UTF-8), whole or not at all: :func:`atomic_writer`."""
+    with atomic_writer(path, mode=mode, sync=sync) as stream:
+        stream.write(text.encode("utf-8"))
+
+
+@contextmanager
+def atomic_writer(path: Path, *, mode: int | None = None, sync: bool = True) -> Iterator[BinaryIO]:
+    """A binary stream that replaces ``path`` when the block ends: a temporary file beside it,
+    then one rename — for a library that writes to a file object (a PDF, a spreadsheet) too.
 
     Args:
         path: the file; its missing folders are made with :func:`private_dir`.
-        text: the whole new content (UTF-8).
         mode: the new file's permissions; default :func:`file_mode` (0600).
         sync: fsync before the rename, so a power cut leaves the old or the new file, not an
             empty one (state others rely on); off for files rewritten every few seconds.
 
     Raises:
-        OSError: the folder or the file cannot be written; the old file is left as it was.
+        OSError: the folder or the file cannot be written; the old file is left as it was
+            (as it is when the block raises anything else).
     """
     private_dir(path.parent)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
             if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
+                stream.flush()
+                os.fsync(stream.fileno())
         temporary.chmod(file_mode() if mode is None else mode)
         temporary.replace(path)
     except BaseException:

@@ -7,8 +7,6 @@ naming the file and the field, never halfway through a template.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from secops.audit.results import RESULTS_VERSION, AuditRun
 from secops.catalog.model import Catalog
 from secops.errors import first_problem
-from secops.files import file_mode, private_dir
+from secops.files import write_atomic
 from secops.i18n import Lang
 from secops.report.bundle import BUNDLE_NAME
 from secops.report.errors import ReportError
@@ -170,16 +168,6 @@ def bundle_beside(results: Path) -> Path:
 def _write(path: Path, text: str) -> None:
     """Write ``text`` whole or not at all: a reader never sees half a report."""
     try:
-        private_dir(path.parent)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomic(path, text, sync=False)
     except OSError as exc:
-        raise ReportError(label("error.write", path=path, problem=exc.strerror)) from exc
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        temporary.chmod(file_mode())  # mkstemp's 0600, or 0640 with files.group_read
-        temporary.replace(path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise ReportError(label("error.write", path=path, problem=exc.strerror)) from exc

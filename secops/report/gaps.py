@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secops.audit.results import AuditRun
-from secops.files import make_private, private_dir
+from secops.files import atomic_writer
 from secops.i18n import Lang
 from secops.report.labels import label
 from secops.report.view import ControlView, ReportView, printable
@@ -209,14 +209,10 @@ def write_gaps_xlsx(gaps: Gaps, path: Path) -> None:
         sheet.auto_filter.ref = sheet.dimensions
     book.properties.creator = "govsec"
     book.properties.title = label("gaps.title", lang)
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        private_dir(path.parent)
-        book.save(temporary)
-        make_private(temporary)  # openpyxl writes with the umask's mode
-        temporary.replace(path)
+        with atomic_writer(path, sync=False) as stream:
+            book.save(stream)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         from secops.report.errors import ReportError
 
         raise ReportError(label("error.write", path=path, problem=exc.strerror)) from exc

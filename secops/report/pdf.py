@@ -7,11 +7,9 @@ rendering: the report is self-contained, and a value that looks like a URL stays
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from secops.files import file_mode, private_dir
+from secops.files import atomic_writer
 from secops.report.errors import ReportError
 from secops.report.labels import label
 
@@ -27,16 +25,8 @@ def write_pdf(html: str, target: Path) -> None:
         raise ReportError(label("error.pdf", problem=exc), label("error.pdf.hint")) from exc
     refuse_all = URLFetcher(allowed_protocols=())
     document = HTML(string=html, url_fetcher=refuse_all).render()
-    temporary: Path | None = None
     try:
-        private_dir(target.parent)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        temporary = Path(name)
-        with os.fdopen(fd, "wb") as stream:
+        with atomic_writer(target, sync=False) as stream:
             document.write_pdf(stream)
-        temporary.chmod(file_mode())
-        temporary.replace(target)
     except OSError as exc:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
         raise ReportError(label("error.write", path=target, problem=exc.strerror)) from exc
